@@ -11,5 +11,9 @@
 #![deny(missing_docs)]
 
 mod entry;
+mod error;
+mod source;
 
 pub use entry::{Entry, EntryKind};
+pub use error::Error;
+pub use source::{ImageMetadata, ImageSource, LayerDescriptor};

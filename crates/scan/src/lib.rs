@@ -12,5 +12,7 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod squash;
 
 pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
+pub use squash::{LocatedFact, Skipped, Squashed};
