@@ -12,8 +12,10 @@
 
 mod entry;
 mod error;
+mod platform;
 mod source;
 
 pub use entry::{Entry, EntryKind};
 pub use error::Error;
+pub use platform::Platform;
 pub use source::{ImageMetadata, ImageSource, LayerDescriptor};
