@@ -12,7 +12,9 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod layer;
 mod squash;
 
 pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
-pub use squash::{LocatedFact, Skipped, Squashed};
+pub use layer::{LayerAnalysis, LayerFacts, SkippedFile, path_hash};
+pub use squash::{LocatedFact, Skipped, Squashed, squash};
