@@ -211,7 +211,10 @@ impl<'a> LayerAnalysis<'a> {
     fn reindex(&mut self) {
         self.facts_by_path.clear();
         for (i, f) in self.facts.facts.iter().enumerate() {
-            self.facts_by_path.entry(f.path.clone()).or_default().push(i);
+            self.facts_by_path
+                .entry(f.path.clone())
+                .or_default()
+                .push(i);
         }
     }
 

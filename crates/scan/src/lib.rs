@@ -3,18 +3,20 @@
 //!
 //! This crate owns the analyzer contract ([`Analyzer`], [`Fact`]), the per-layer walk that
 //! dispatches entries to analyzers (layers in parallel), the on-disk cache of per-layer
-//! results keyed by diff_id and analyzer versions, and the squash that applies whiteouts and
-//! opaque directories to say which facts are in the final filesystem and which were deleted or
-//! hidden (still reported, with their layer).
+//! results keyed by diff_id and analyzer versions ([`LayerCache`]), and the squash that applies
+//! whiteouts and opaque directories to say which facts are in the final filesystem and which
+//! were deleted or hidden (still reported, with their layer).
 //!
 //! It must not touch: what a fact means. Catalogers (`inventory`), secret rules (`secrets`)
 //! and config checks implement [`Analyzer`]; interpreting the squashed facts is theirs.
 #![deny(missing_docs)]
 
 mod analyzer;
+mod cache;
 mod layer;
 mod squash;
 
 pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
+pub use cache::LayerCache;
 pub use layer::{LayerAnalysis, LayerFacts, SkippedFile, path_hash};
 pub use squash::{LocatedFact, Skipped, Squashed, squash};

@@ -1,5 +1,5 @@
-use crate::layer::{LayerFacts, path_hash};
 use crate::Fact;
+use crate::layer::{LayerFacts, path_hash};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -102,7 +102,9 @@ pub fn squash(layers: &[LayerFacts], layer_index: impl Fn(usize) -> Option<usize
         per_layer.push(facts);
         for (path, target) in &layer.symlinks {
             if !mask.hides(path) {
-                out.symlinks.entry(path.clone()).or_insert_with(|| target.clone());
+                out.symlinks
+                    .entry(path.clone())
+                    .or_insert_with(|| target.clone());
             }
         }
         mask.add(layer);

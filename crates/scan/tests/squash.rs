@@ -215,7 +215,11 @@ fn oversized_and_failing_files_are_reported_not_dropped() {
     let s = squash(&layers, Some);
     assert!(s.facts.is_empty());
     assert_eq!(s.skipped.len(), 2);
-    assert!(s.skipped[0].reason.contains("larger than the 16-byte limit"));
+    assert!(
+        s.skipped[0]
+            .reason
+            .contains("larger than the 16-byte limit")
+    );
     assert_eq!(s.skipped[1].reason, "line 1: not a conf file");
     assert_eq!(s.skipped[1].layer, Some(0));
 }
@@ -229,4 +233,26 @@ fn a_file_replacing_a_directory_hides_its_content() {
     ];
     let s = squash(&layers, Some);
     assert_eq!(state(&s, "opt/app/x.conf"), vec![(Some(0), false)]);
+}
+
+#[test]
+fn cache_round_trips_and_survives_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = osprey_scan::LayerCache::new(dir.path());
+    let a: Vec<Box<dyn Analyzer>> = vec![Box::new(ConfFiles)];
+    let facts = layer(&a, &[E::File("a.conf", "x"), E::Whiteout("gone")]);
+    let key = osprey_scan::LayerCache::key("sha256:abc", &a);
+    assert!(cache.get(&key).is_none());
+    cache.put(&key, &facts).unwrap();
+    assert_eq!(cache.get(&key), Some(facts));
+    // Another analyzer set or layer gives another key.
+    assert_ne!(key, osprey_scan::LayerCache::key("sha256:abd", &a));
+    assert_ne!(key, osprey_scan::LayerCache::key("sha256:abc", &[]));
+    // A truncated entry is ignored, not trusted.
+    let entry = dir.path().join("layers").join(format!("{key}.json"));
+    let bytes = std::fs::read(&entry).unwrap();
+    std::fs::write(&entry, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(cache.get(&key).is_none());
+    assert_eq!(cache.clean().unwrap().0, 1);
+    assert_eq!(cache.clean().unwrap(), (0, 0));
 }
