@@ -7,3 +7,7 @@
 //!
 //! It must not touch: layer reading, whiteouts, vulnerabilities or rendering.
 #![deny(missing_docs)]
+
+mod results;
+
+pub use results::package_results;
