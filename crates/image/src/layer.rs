@@ -233,11 +233,23 @@ pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>
             limit: layer.size,
         },
     );
-    let head = raw.fill_buf().map_err(|e| Error::Layer {
-        layer: layer.digest.clone(),
-        path: String::new(),
-        reason: format!("reading the blob failed: {e}"),
-    })?;
+    let head = match raw.fill_buf() {
+        Ok(head) => head,
+        Err(e) => {
+            let read = raw.get_ref().bytes;
+            return Err(match layer.size {
+                Some(size) if read > size => Error::Integrity {
+                    digest: layer.digest.clone(),
+                    reason: format!("blob is longer than the {size} bytes its descriptor says"),
+                },
+                _ => Error::Layer {
+                    layer: layer.digest.clone(),
+                    path: String::new(),
+                    reason: format!("reading the blob failed: {e}"),
+                },
+            });
+        }
+    };
     let compression = if head.starts_with(&GZIP_MAGIC) {
         Compression::Gzip
     } else if head.starts_with(&ZSTD_MAGIC) {

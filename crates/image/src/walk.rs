@@ -16,7 +16,8 @@ const MAX_HEADER_BYTES: u64 = 4 << 20;
 const WHITEOUT_PREFIX: &str = ".wh.";
 /// The opaque-directory marker.
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
-/// Other `.wh..wh.` names are aufs bookkeeping (`.wh..wh.plnk`), not part of the filesystem.
+/// Other `.wh..wh.` names, and everything in top-level directories so named, are aufs
+/// bookkeeping (`.wh..wh.plnk/...`), not part of the filesystem.
 const AUFS_META_PREFIX: &str = ".wh..wh.";
 
 /// What a walk saw besides the entries it handed out.
@@ -237,7 +238,7 @@ fn classify<R: Read>(
         EntryKind::OpaqueDir {
             dir: dir.to_string(),
         }
-    } else if name.starts_with(AUFS_META_PREFIX) {
+    } else if name.starts_with(AUFS_META_PREFIX) || path.starts_with(AUFS_META_PREFIX) {
         stats.skipped += 1;
         return None;
     } else if let Some(target) = name.strip_prefix(WHITEOUT_PREFIX) {

@@ -174,3 +174,49 @@ pub fn whiteouts(entries: &[Entry]) -> Vec<String> {
         .map(|e| e.path.clone())
         .collect()
 }
+
+/// Builds tars byte by byte, so names the `tar` crate's builder refuses (`../x`) can be written.
+#[derive(Default)]
+pub struct RawTar {
+    pub buf: Vec<u8>,
+}
+
+impl RawTar {
+    pub fn header(name: &[u8], ty: tar::EntryType, size: u64, link: &[u8]) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.as_old_mut().linkname[..link.len()].copy_from_slice(link);
+        h.set_entry_type(ty);
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        h
+    }
+
+    pub fn push_header(&mut self, h: &tar::Header) {
+        self.buf.extend_from_slice(h.as_bytes());
+    }
+
+    pub fn push_data(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+        let pad = (512 - data.len() % 512) % 512;
+        self.buf.extend(std::iter::repeat_n(0, pad));
+    }
+
+    pub fn entry(&mut self, name: &str, ty: tar::EntryType, data: &[u8], link: &str) -> &mut Self {
+        let h = Self::header(name.as_bytes(), ty, data.len() as u64, link.as_bytes());
+        self.push_header(&h);
+        self.push_data(data);
+        self
+    }
+
+    pub fn file(&mut self, name: &str, data: &[u8]) -> &mut Self {
+        self.entry(name, tar::EntryType::Regular, data, "")
+    }
+
+    pub fn finish(&mut self) -> Vec<u8> {
+        let mut out = std::mem::take(&mut self.buf);
+        out.extend(std::iter::repeat_n(0, 1024));
+        out
+    }
+}
