@@ -472,6 +472,9 @@ fn manifest_pointing_to_a_missing_layer() {
     assert!(open_layer(src.as_ref(), 5).is_err());
 }
 
+/// Archive members: name and content.
+type Members<'a> = &'a [(&'a str, &'a [u8])];
+
 fn docker_archive(members: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
     let file = tempfile::Builder::new().suffix(".tar").tempfile().unwrap();
     std::fs::write(file.path(), tar_of(members)).unwrap();
@@ -483,7 +486,7 @@ fn malformed_and_missing_manifest_json() {
     let tar = simple_tar();
     let config = config_for(&[sha256(&tar)]);
     let good_manifest = br#"[{"Config":"c.json","RepoTags":["x:1"],"Layers":["l/layer.tar"]}]"#;
-    let cases: [(&[(&str, &[u8])], &str); 5] = [
+    let cases: [(Members, &str); 5] = [
         (
             &[("c.json", &config), ("l/layer.tar", &tar)],
             "manifest.json",
