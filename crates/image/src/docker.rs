@@ -3,7 +3,10 @@
 //! into `blobs/sha256/` beside an OCI `index.json`.
 
 use crate::digest::{read_capped, sha256_hex, sha256_of};
-use crate::oci::{MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, diff_ids, familiar};
+use crate::oci::{
+    Index, MANIFEST_TYPES, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, Manifest, diff_ids, familiar,
+    parse_json, read_blob,
+};
 use crate::path::normalise;
 use crate::store::{Store, TarStore};
 use crate::{Error, ImageMetadata, ImageSource, LayerDescriptor};
@@ -121,6 +124,16 @@ pub(crate) fn open(
             diff_id,
         });
     }
+    // Docker >= 25 archives also carry the OCI manifest: it knows the manifest digest and the
+    // layers' media types, which manifest.json does not.
+    let oci_manifest = oci_manifest_for(&store, &config_digest);
+    if let Some((_, manifest)) = &oci_manifest {
+        for (layer, desc) in layers.iter_mut().zip(&manifest.layers) {
+            if layer.digest == desc.digest {
+                layer.media_type.clone_from(&desc.media_type);
+            }
+        }
+    }
     let repo_tags: Vec<String> = image
         .repo_tags
         .iter()
@@ -129,7 +142,7 @@ pub(crate) fn open(
         .collect();
     let metadata = ImageMetadata {
         name,
-        manifest_digest: None,
+        manifest_digest: oci_manifest.map(|(digest, _)| digest),
         config_digest,
         config_raw,
         config,
@@ -194,4 +207,34 @@ fn select<'i>(
                 })
         }
     }
+}
+
+/// The OCI manifest of a Docker >= 25 archive whose config is `config_digest`, if the archive
+/// has an `index.json` listing one. Best effort: manifest.json alone defines the image, so a
+/// missing or unreadable OCI side only loses the manifest digest and media types.
+fn oci_manifest_for(store: &TarStore, config_digest: &str) -> Option<(String, Manifest)> {
+    if !store.contains("index.json") {
+        return None;
+    }
+    let what = store.describe("index.json");
+    let read = || -> Result<Option<(String, Manifest)>, Error> {
+        let bytes = read_capped(store.open("index.json")?.0, MAX_MANIFEST_BYTES, &what)?;
+        let index: Index = parse_json(&bytes, &what)?;
+        for desc in index
+            .manifests
+            .iter()
+            .filter(|d| MANIFEST_TYPES.contains(&d.media_type.as_str()))
+        {
+            let bytes = read_blob(store, desc, MAX_MANIFEST_BYTES)?;
+            let manifest: Manifest = parse_json(&bytes, &format!("manifest {}", desc.digest))?;
+            if manifest.config.digest == config_digest {
+                return Ok(Some((desc.digest.clone(), manifest)));
+            }
+        }
+        Ok(None)
+    };
+    read().unwrap_or_else(|e| {
+        tracing::debug!("ignoring the OCI side of {what}: {e}");
+        None
+    })
 }

@@ -23,7 +23,7 @@ const INDEX_TYPES: [&str; 2] = [
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ];
-const MANIFEST_TYPES: [&str; 2] = [
+pub(crate) const MANIFEST_TYPES: [&str; 2] = [
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 ];
@@ -68,8 +68,8 @@ impl DescriptorPlatform {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Index {
-    manifests: Vec<Descriptor>,
+pub(crate) struct Index {
+    pub manifests: Vec<Descriptor>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +127,10 @@ pub(crate) fn read_blob(store: &dyn Store, desc: &Descriptor, cap: u64) -> Resul
     Ok(bytes)
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Error> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, Error> {
     serde_json::from_slice(bytes).map_err(|e| Error::Malformed {
         what: what.to_string(),
         reason: e.to_string(),

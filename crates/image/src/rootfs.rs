@@ -210,7 +210,7 @@ where
             walk.skipped.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        let meta = match fs::symlink_metadata(&path) {
+        let meta = match dirent.metadata() {
             Ok(m) => m,
             Err(e) => {
                 walk.unreadable(&child, e);
