@@ -38,6 +38,7 @@ mod reference;
 pub mod registry;
 mod rootfs;
 mod source;
+mod sparse;
 mod store;
 mod walk;
 

@@ -2,6 +2,7 @@
 //! the layer size.
 
 use crate::path::{normalise, split_parent};
+use crate::sparse::{PaxSparse, SparseReader};
 use crate::{Entry, EntryKind, Error};
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
@@ -107,8 +108,9 @@ fn round_up_block(size: u64) -> u64 {
 /// Paths are normalised ([`Entry::path`]); a path or hardlink target that climbs above the
 /// root is clamped to it, as containerd does when applying a layer, and counted in
 /// [`WalkStats::hostile`]. Whiteouts become [`EntryKind::Whiteout`] and
-/// [`EntryKind::OpaqueDir`]; aufs metadata is skipped. GNU sparse files are presented at their
-/// full size and their holes are only produced if the visitor reads them.
+/// [`EntryKind::OpaqueDir`]; aufs metadata is skipped. Sparse files (old GNU and PAX 0.0, 0.1
+/// and 1.0 formats) are presented under their real name at their full size, and their holes
+/// are only produced if the visitor reads them.
 ///
 /// The stream is read to its end even after the tar's end marker, so a [`crate::LayerReader`]
 /// gets to verify digests; any failure of the underlying reader, including an integrity
@@ -162,14 +164,24 @@ pub fn walk_layer<R: Read>(
         } else {
             entry.size()
         };
-        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let Some(item) = classify(&entry, &raw_path, layer_digest, &mut stats) else {
+        let pax_sparse = pax_sparse(&mut entry);
+        let raw_path = match pax_sparse.as_ref().and_then(|s| s.name.clone()) {
+            Some(name) => name,
+            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+        };
+        let Some(mut item) = classify(&entry, &raw_path, layer_digest, &mut stats) else {
             continue;
         };
         last_path.clone_from(&item.path);
         stats.entries += 1;
         let result = if item.kind == EntryKind::File {
-            visitor(&item, &mut entry)
+            match &pax_sparse {
+                Some(sparse) => {
+                    item.size = sparse.real_size;
+                    visitor(&item, &mut SparseReader::new(&mut entry, sparse))
+                }
+                None => visitor(&item, &mut entry),
+            }
         } else {
             visitor(&item, &mut io::empty())
         };
@@ -186,6 +198,17 @@ pub fn walk_layer<R: Read>(
         return Err(with_layer(cause, layer_digest, ""));
     }
     Ok(stats)
+}
+
+/// The GNU sparse records of an entry's PAX extensions. Unreadable extensions are left to the
+/// `tar` crate, which reports them when it parses the entry's path.
+fn pax_sparse<R: Read>(entry: &mut tar::Entry<'_, R>) -> Option<PaxSparse> {
+    let extensions = entry.pax_extensions().ok()??;
+    PaxSparse::from_pax(
+        extensions
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.key().ok()?, e.value_bytes()))),
+    )
 }
 
 /// Fills in the layer and path of a decode error that did not know them.

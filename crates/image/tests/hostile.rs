@@ -553,3 +553,63 @@ fn read_all_of_a_tiny_tar_layer_via_layer_reader() {
     let src = oci(tmp.path());
     assert_eq!(read_all(open_layer(src.as_ref(), 0).unwrap()).unwrap(), tar);
 }
+
+/// GNU tar's own sparse archives, in both formats it writes (old GNU `S` entries and PAX 1.0).
+#[test]
+fn gnu_tar_sparse_archives_of_both_formats() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    let big = std::fs::File::create(d.join("big")).unwrap();
+    big.set_len(10 << 30).unwrap();
+    drop(big);
+    let mut mid = vec![0u8; 3 << 20];
+    mid[..4].copy_from_slice(b"head");
+    let n = mid.len();
+    mid[n - 4..].copy_from_slice(b"tail");
+    std::fs::write(d.join("mid"), &mid).unwrap();
+    // Punch the hole back in so tar sees a sparse file.
+    let status = std::process::Command::new("fallocate")
+        .args(["--dig-holes"])
+        .arg(d.join("mid"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for format in ["gnu", "posix"] {
+        let archive = tmp.path().join(format!("{format}.tar"));
+        let status = std::process::Command::new("tar")
+            .args(["--sparse", &format!("--format={format}"), "-cf"])
+            .arg(&archive)
+            .args(["-C", &tmp.path().display().to_string(), "d"])
+            .status()
+            .expect("GNU tar");
+        assert!(status.success());
+        let bytes = std::fs::read(&archive).unwrap();
+        assert!(
+            bytes.len() < 1 << 20,
+            "{format}: archive is {} bytes",
+            bytes.len()
+        );
+        let mut seen = Vec::new();
+        walk_layer(Cursor::new(bytes), "sha256:gnutar", |e, content| {
+            if e.path == "d/mid" {
+                let mut got = Vec::new();
+                std::io::Read::read_to_end(content, &mut got).unwrap();
+                assert!(got == mid, "{format}: d/mid content differs");
+            }
+            seen.push((e.path.clone(), e.size));
+            Ok(())
+        })
+        .unwrap();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("d".into(), 0),
+                ("d/big".into(), 10 << 30),
+                ("d/mid".into(), 3 << 20)
+            ],
+            "{format}"
+        );
+    }
+}
