@@ -323,3 +323,40 @@ fn skopeo_zstd_image() {
     );
     check_walks(src.as_ref(), &expected, false);
 }
+
+#[test]
+fn rootfs_and_registry_references_are_not_opened_here() {
+    let e = open(&"rootfs:/".parse().unwrap(), &OpenOptions::default())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("walk_dir"), "{e}");
+    // This branch carries only the registry interface; the real client replaces it.
+    let e = open(&"alpine:3".parse().unwrap(), &OpenOptions::default())
+        .err()
+        .unwrap();
+    assert!(matches!(e, osprey_image::Error::Registry(_)), "{e}");
+}
+
+#[test]
+fn layers_can_be_walked_on_other_threads() {
+    fn assert_send<T: Send>(_: &T) {}
+    let src = opened(
+        &format!("oci:{}", images_dir().join("app/oci").display())
+            .parse()
+            .unwrap(),
+    );
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (3..8)
+            .map(|i| {
+                let src = src.as_ref();
+                s.spawn(move || {
+                    let reader = open_layer(src, i).unwrap();
+                    assert_send(&reader);
+                    walk_all(src, i).unwrap().len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(counts, [5, 3, 3, 9, 7]);
+}

@@ -230,3 +230,28 @@ fn walks_the_host_root() {
     assert!(stats.entries > 1000);
     assert!(stats.skipped >= 3);
 }
+
+#[test]
+#[ignore = "privileged: mounts a procfs inside a temporary directory"]
+fn pseudo_filesystem_mounts_are_skipped_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mount_point = tmp.path().join("nested/kernel");
+    std::fs::create_dir_all(&mount_point).unwrap();
+    std::fs::write(tmp.path().join("nested/real"), "x").unwrap();
+    let status = std::process::Command::new("mount")
+        .args(["-t", "proc", "proc"])
+        .arg(&mount_point)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mount -t proc failed (needs root)");
+    let result = std::panic::catch_unwind(|| collect(tmp.path()));
+    let unmounted = std::process::Command::new("umount")
+        .arg(&mount_point)
+        .status()
+        .unwrap();
+    let (seen, stats) = result.unwrap();
+    assert!(unmounted.success());
+    let paths: Vec<&str> = seen.iter().map(|(e, _)| e.path.as_str()).collect();
+    assert_eq!(paths, ["nested", "nested/real"]);
+    assert_eq!(stats.skipped, 1);
+}
