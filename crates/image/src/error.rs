@@ -47,6 +47,12 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A symlink chain that does not end: more links than the kernel would follow (ELOOP).
+    #[error("{path}: too many levels of symbolic links (loop?)")]
+    SymlinkLoop {
+        /// The path whose resolution looped.
+        path: String,
+    },
     /// A registry error (network, auth, protocol).
     #[error("registry: {0}")]
     Registry(String),
