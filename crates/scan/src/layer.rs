@@ -134,63 +134,15 @@ impl<'a> LayerAnalysis<'a> {
     }
 
     fn analyze_file(&mut self, meta: &FileMeta<'_>, content: &mut dyn Read) -> std::io::Result<()> {
-        let mut wanting: Vec<&dyn Analyzer> = Vec::new();
-        for a in self.analyzers {
-            if a.wants(meta) {
-                if meta.size > a.max_size() {
-                    self.facts.skipped.push(SkippedFile {
-                        path: meta.path.to_string(),
-                        analyzer: a.name().to_string(),
-                        reason: format!(
-                            "file is {} bytes, larger than the {}-byte limit",
-                            meta.size,
-                            a.max_size()
-                        ),
-                    });
-                } else {
-                    wanting.push(a.as_ref());
-                }
-            }
-        }
-        if wanting.is_empty() {
-            return Ok(());
-        }
-        self.buf.clear();
-        // `size` is bounded by the largest max_size of the wanting analyzers, so reading the
-        // whole file is bounded too; `take` guards against a header that understates it.
-        let limit = wanting.iter().map(|a| a.max_size()).max().unwrap_or(0);
-        content.take(limit + 1).read_to_end(&mut self.buf)?;
-        if self.buf.len() as u64 > limit {
-            for a in &wanting {
-                self.facts.skipped.push(SkippedFile {
-                    path: meta.path.to_string(),
-                    analyzer: a.name().to_string(),
-                    reason: format!("content exceeds the {limit}-byte limit"),
-                });
-            }
-            return Ok(());
-        }
-        for a in wanting {
-            if (self.buf.len() as u64) > a.max_size() {
-                continue;
-            }
-            match a.analyze(meta, &self.buf) {
-                Ok(new) => {
-                    for fact in new {
-                        let idx = self.facts.facts.len();
-                        self.facts_by_path
-                            .entry(fact.path.clone())
-                            .or_default()
-                            .push(idx);
-                        self.facts.facts.push(fact);
-                    }
-                }
-                Err(e) => self.facts.skipped.push(SkippedFile {
-                    path: meta.path.to_string(),
-                    analyzer: a.name().to_string(),
-                    reason: e.message,
-                }),
-            }
+        let (facts, skipped) = analyze_file(self.analyzers, meta, content, &mut self.buf)?;
+        self.facts.skipped.extend(skipped);
+        for fact in facts {
+            let idx = self.facts.facts.len();
+            self.facts_by_path
+                .entry(fact.path.clone())
+                .or_default()
+                .push(idx);
+            self.facts.facts.push(fact);
         }
         Ok(())
     }
@@ -254,14 +206,70 @@ fn relocate(fact: &Fact, path: &str) -> Fact {
         }
         FactKind::Secrets(found) => {
             for s in found {
-                if let osprey_model::SecretLocation::File { path: p, .. } = &mut s.location {
-                    if *p == old {
-                        *p = path.to_string();
-                    }
+                if let osprey_model::SecretLocation::File { path: p, .. } = &mut s.location
+                    && *p == old
+                {
+                    *p = path.to_string();
                 }
             }
         }
         FactKind::Content(_) => {}
     }
     fact
+}
+
+/// Runs every analyzer that wants `meta` over the file's bytes (read once into `buf`).
+/// Files over an analyzer's size limit and analyzer errors come back as skipped files.
+pub fn analyze_file(
+    analyzers: &[Box<dyn Analyzer>],
+    meta: &FileMeta<'_>,
+    content: &mut dyn Read,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(Vec<Fact>, Vec<SkippedFile>)> {
+    let mut facts = Vec::new();
+    let mut skipped = Vec::new();
+    let skip = |a: &dyn Analyzer, reason: String| SkippedFile {
+        path: meta.path.to_string(),
+        analyzer: a.name().to_string(),
+        reason,
+    };
+    let mut wanting: Vec<&dyn Analyzer> = Vec::new();
+    for a in analyzers {
+        if a.wants(meta) {
+            if meta.size > a.max_size() {
+                skipped.push(skip(
+                    a.as_ref(),
+                    format!(
+                        "file is {} bytes, larger than the {}-byte limit",
+                        meta.size,
+                        a.max_size()
+                    ),
+                ));
+            } else {
+                wanting.push(a.as_ref());
+            }
+        }
+    }
+    if wanting.is_empty() {
+        return Ok((facts, skipped));
+    }
+    buf.clear();
+    // Bounded by the largest limit among the wanting analyzers; `take` also guards against a
+    // header that understates the size.
+    let limit = wanting.iter().map(|a| a.max_size()).max().unwrap_or(0);
+    content.take(limit + 1).read_to_end(buf)?;
+    for a in wanting {
+        if buf.len() as u64 > a.max_size() {
+            skipped.push(skip(
+                a,
+                format!("content exceeds the {}-byte limit", a.max_size()),
+            ));
+            continue;
+        }
+        match a.analyze(meta, buf) {
+            Ok(new) => facts.extend(new),
+            Err(e) => skipped.push(skip(a, e.message)),
+        }
+    }
+    Ok((facts, skipped))
 }

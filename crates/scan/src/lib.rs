@@ -14,9 +14,13 @@
 mod analyzer;
 mod cache;
 mod layer;
+mod pipeline;
 mod squash;
 
 pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
 pub use cache::LayerCache;
-pub use layer::{LayerAnalysis, LayerFacts, SkippedFile, path_hash};
+pub use layer::{LayerAnalysis, LayerFacts, SkippedFile, analyze_file, path_hash};
+pub use pipeline::{
+    ImageScan, Progress, ScanError, ScanOptions, layer_infos, scan_image, scan_rootfs,
+};
 pub use squash::{LocatedFact, Skipped, Squashed, squash};
