@@ -13,6 +13,7 @@
 mod entry;
 mod error;
 mod platform;
+pub mod registry;
 mod source;
 
 pub use entry::{Entry, EntryKind};
