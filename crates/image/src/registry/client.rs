@@ -420,19 +420,14 @@ impl Client {
     }
 
     fn transport_error(&self, what: &str, url: &str, error: &ureq::Error, attempt: u32) -> Error {
-        let hint = match error {
-            ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Io(_)
-                if url.starts_with("https://")
-                    && self.reference.is_loopback()
-                    && !self.opts.insecure =>
-            {
-                " (a loopback registry speaking plain HTTP or with a self-signed certificate \
-                 needs --insecure, or --ca-file for its CA)"
-            }
-            ureq::Error::Rustls(_) | ureq::Error::Tls(_) => {
-                " (TLS verification failed; give the registry's CA with --ca-file)"
-            }
-            _ => "",
+        let hint = if !is_tls_failure(error) {
+            ""
+        } else if self.reference.is_loopback() && !self.opts.insecure {
+            " (a loopback registry speaking plain HTTP or using a self-signed certificate \
+             needs --insecure, or --ca-file with its CA)"
+        } else {
+            " (TLS failed: give the registry's CA with --ca-file, or --insecure to skip \
+             verification)"
         };
         let tries = if attempt > 0 {
             format!(" after {} attempts", attempt + 1)
@@ -469,7 +464,7 @@ impl Client {
             StatusCode::FORBIDDEN => format!("access forbidden (HTTP 403{detail})"),
             StatusCode::NOT_FOUND => format!("not found (HTTP 404{detail})"),
             _ if is_retryable_status(status) => {
-                format!("HTTP {status}{detail} after {} attempts", self.retries + 1)
+                format!("HTTP {status} after {} attempts{detail}", self.retries + 1)
             }
             _ => format!("HTTP {status}{detail}"),
         };
@@ -534,11 +529,34 @@ fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// Network trouble that may pass: refused or dropped connections and timeouts. TLS
+/// failures (certificates, a plain-HTTP peer) will not, and are not retried.
 fn is_retryable_transport(error: &ureq::Error) -> bool {
-    matches!(
-        error,
-        ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed
-    )
+    use std::io::ErrorKind::*;
+    match error {
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(e) => matches!(
+            e.kind(),
+            ConnectionRefused
+                | ConnectionReset
+                | ConnectionAborted
+                | BrokenPipe
+                | UnexpectedEof
+                | TimedOut
+                | Interrupted
+                | NotConnected
+        ),
+        _ => false,
+    }
+}
+
+/// rustls reports handshake failures as `InvalidData` I/O errors.
+fn is_tls_failure(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(e) => e.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
