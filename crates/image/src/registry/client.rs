@@ -234,23 +234,35 @@ impl Client {
             .filter_map(|v| v.to_str().ok())
             .flat_map(parse_challenges)
             .collect();
-        let credential = self.credential()?;
         let bearer = challenges.iter().find(|c| c.scheme == "bearer");
         let basic = challenges.iter().any(|c| c.scheme == "basic");
+        if bearer.is_none() && !basic {
+            return Err(self.fail(
+                what,
+                format!(
+                    "HTTP 401 without a usable WWW-Authenticate challenge (got {:?})",
+                    challenges
+                        .iter()
+                        .map(|c| c.scheme.as_str())
+                        .collect::<Vec<_>>()
+                ),
+            ));
+        }
+        let credential = self.credential()?;
         let value = match (bearer, credential.as_ref().map(|c| &c.secret)) {
             (_, Some(Secret::Bearer(token))) => format!("Bearer {token}"),
             (Some(challenge), _) => {
                 let token = self.fetch_token(challenge, credential.as_ref(), what)?;
                 format!("Bearer {token}")
             }
-            (None, Some(Secret::Basic { username, password })) if basic => {
+            (None, Some(Secret::Basic { username, password })) => {
                 let pair = format!("{username}:{password}");
                 format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(pair)
                 )
             }
-            (None, Some(Secret::IdentityToken(_))) if basic => {
+            (None, Some(Secret::IdentityToken(_))) => {
                 return Err(self.fail(
                     what,
                     format!(
@@ -263,25 +275,13 @@ impl Client {
                     ),
                 ));
             }
-            (None, None) if basic => {
+            (None, _) => {
                 return Err(self.fail(
                     what,
                     format!(
                         "authentication required (HTTP 401, basic auth) and no credentials \
                          found: {}",
                         self.where_credentials_were_looked_for()
-                    ),
-                ));
-            }
-            _ => {
-                return Err(self.fail(
-                    what,
-                    format!(
-                        "HTTP 401 without a usable WWW-Authenticate challenge (got {:?})",
-                        challenges
-                            .iter()
-                            .map(|c| c.scheme.as_str())
-                            .collect::<Vec<_>>()
                     ),
                 ));
             }

@@ -181,19 +181,25 @@ pub(crate) fn digest_like(like: &str, bytes: &[u8]) -> String {
     }
 }
 
-/// Checks that `bytes` hash to `expected` (and have `size` bytes when given).
-pub(crate) fn verify(expected: &str, size: Option<u64>, bytes: &[u8]) -> Result<(), Error> {
+/// Checks that `bytes` hash to `expected` (and have `size` bytes when given); `what` says
+/// which document of which image, for the error.
+pub(crate) fn verify(
+    what: &str,
+    expected: &str,
+    size: Option<u64>,
+    bytes: &[u8],
+) -> Result<(), Error> {
     if let Some(size) = size.filter(|&s| s != bytes.len() as u64) {
         return Err(Error::Integrity {
             digest: expected.to_string(),
-            reason: format!("expected {size} bytes, got {}", bytes.len()),
+            reason: format!("{what}: expected {size} bytes, got {}", bytes.len()),
         });
     }
     let actual = digest_like(expected, bytes);
     if actual != expected {
         return Err(Error::Integrity {
             digest: expected.to_string(),
-            reason: format!("content hashes to {actual}"),
+            reason: format!("{what}: content hashes to {actual}"),
         });
     }
     Ok(())
@@ -290,21 +296,21 @@ mod tests {
     #[test]
     fn verification_catches_size_and_content() {
         let d = digest_like("sha256:", b"hello");
-        assert!(verify(&d, Some(5), b"hello").is_ok());
+        assert!(verify("t", &d, Some(5), b"hello").is_ok());
         assert!(
-            verify(&d, Some(6), b"hello")
+            verify("t", &d, Some(6), b"hello")
                 .unwrap_err()
                 .to_string()
                 .contains("expected 6 bytes")
         );
         assert!(
-            verify(&d, None, b"hellO")
+            verify("t", &d, None, b"hellO")
                 .unwrap_err()
                 .to_string()
                 .contains("hashes to")
         );
         let d512 = digest_like("sha512:", b"x");
         assert_eq!(d512.len(), "sha512:".len() + 128);
-        assert!(verify(&d512, None, b"x").is_ok());
+        assert!(verify("t", &d512, None, b"x").is_ok());
     }
 }

@@ -183,6 +183,7 @@ fn fetch_metadata(
     )?;
     let config_raw = read_limited(client, response, config_descriptor.size + 1, &config_what)?;
     manifest::verify(
+        &format!("config of {}", reference.name()),
         &config_descriptor.digest,
         Some(config_descriptor.size),
         &config_raw,
@@ -268,7 +269,12 @@ fn fetch_manifest(
     let announced = header("docker-content-digest");
     let bytes = read_limited(client, response, MANIFEST_LIMIT, &what)?;
     let digest = if tag_or_digest.contains(':') {
-        manifest::verify(tag_or_digest, size, &bytes)?;
+        manifest::verify(
+            &format!("manifest of {}", reference.name()),
+            tag_or_digest,
+            size,
+            &bytes,
+        )?;
         tag_or_digest.to_string()
     } else {
         let computed = manifest::digest_like(announced.as_deref().unwrap_or("sha256:"), &bytes);

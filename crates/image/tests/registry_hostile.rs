@@ -1,0 +1,250 @@
+//! Registries that lie or misbehave, which a stock `docker-registry` cannot be made to do:
+//! a test server speaks the Distribution API from the real fixture layout, then tampers
+//! with what it serves. Fast: no external processes.
+
+mod registry_common;
+
+use osprey_image::registry::{self, RegistryOptions};
+use osprey_image::{Error, Platform};
+use registry_common::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How the server misbehaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// `Docker-Content-Digest` names another manifest.
+    WrongDigestHeader,
+    /// One byte of the manifest changed (same length).
+    TamperedManifest,
+    /// One byte of the config changed (same length).
+    TamperedConfig,
+    /// The manifest lists one layer fewer than the config's diff_ids.
+    DroppedLayer,
+}
+
+/// Serves `app` from its OCI layout: manifests by tag `latest` or by digest, blobs by digest.
+fn layout_server(fault: Fault) -> TestServer {
+    let blobs = fixture_oci("app").join("blobs/sha256");
+    let want = expected("app");
+    TestServer::start("127.0.0.1", move |req| {
+        let path = req.path().to_string();
+        let read =
+            |digest: &str| std::fs::read(blobs.join(digest.trim_start_matches("sha256:"))).ok();
+        if let Some(reference) = path.strip_prefix("/v2/app/manifests/") {
+            let digest = if reference == "latest" {
+                want.manifest_digest.clone()
+            } else {
+                reference.to_string()
+            };
+            let Some(mut body) = read(&digest) else {
+                return Reply::status(
+                    404,
+                    &[],
+                    r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+                );
+            };
+            let mut header_digest = digest.clone();
+            match fault {
+                Fault::WrongDigestHeader => header_digest = format!("sha256:{}", "1".repeat(64)),
+                Fault::TamperedManifest => {
+                    let i = body.len() - 3;
+                    body[i] ^= 1;
+                }
+                Fault::DroppedLayer => {
+                    let mut m: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    m["layers"].as_array_mut().unwrap().pop();
+                    body = serde_json::to_vec(&m).unwrap();
+                    header_digest = format!(
+                        "sha256:{}",
+                        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body))
+                    );
+                }
+                _ => {}
+            }
+            return Reply::Fixed {
+                status: 200,
+                headers: vec![
+                    (
+                        "Content-Type".into(),
+                        "application/vnd.oci.image.manifest.v1+json".into(),
+                    ),
+                    ("Docker-Content-Digest".into(), header_digest),
+                ],
+                body,
+            };
+        }
+        if let Some(digest) = path.strip_prefix("/v2/app/blobs/") {
+            let Some(mut body) = read(digest) else {
+                return Reply::status(404, &[], "");
+            };
+            if fault == Fault::TamperedConfig && digest == want.config_digest {
+                body[10] ^= 1;
+            }
+            return Reply::Fixed {
+                status: 200,
+                headers: vec![],
+                body,
+            };
+        }
+        Reply::status(404, &[], "")
+    })
+}
+
+fn opts() -> RegistryOptions {
+    // An empty config of our own, never the developer's ~/.docker/config.json.
+    let config =
+        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty-docker-config.json");
+    std::fs::write(&config, "{}").unwrap();
+    RegistryOptions {
+        insecure: true,
+        docker_config: Some(config),
+        retries: Some(1),
+        retry_delay: Some(Duration::from_millis(5)),
+        ..Default::default()
+    }
+}
+
+fn amd64() -> Platform {
+    "linux/amd64".parse().unwrap()
+}
+
+fn open_err(reference: &str, opts: &RegistryOptions) -> Error {
+    match registry::open(reference, opts, &amd64()) {
+        Ok(_) => panic!("{reference}: opened, expected an error"),
+        Err(e) => {
+            eprintln!("{reference}: {e}");
+            e
+        }
+    }
+}
+
+#[test]
+fn honest_layout_server_reads_like_a_registry() {
+    let server = layout_server(Fault::None);
+    let image =
+        registry::open(&format!("{}/app:latest", server.host()), &opts(), &amd64()).unwrap();
+    check_image(&*image, &expected("app"));
+}
+
+#[test]
+fn tampered_documents_are_refused() {
+    let want = expected("app");
+    for (fault, by_digest, check) in [
+        (Fault::WrongDigestHeader, false, "Docker-Content-Digest"),
+        (Fault::TamperedManifest, true, "hashes to"),
+        (Fault::TamperedConfig, false, "hashes to"),
+    ] {
+        let server = layout_server(fault);
+        let reference = if by_digest {
+            format!("{}/app@{}", server.host(), want.manifest_digest)
+        } else {
+            format!("{}/app:latest", server.host())
+        };
+        let err = open_err(&reference, &opts());
+        assert!(matches!(err, Error::Integrity { .. }), "{err:?}");
+        assert!(err.to_string().contains(check), "{err}");
+    }
+    let server = layout_server(Fault::DroppedLayer);
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(
+        err.contains("rootfs.diff_ids lists 8 layers") && err.contains("has 7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn oversized_manifest_is_cut_off() {
+    let huge = format!(
+        "{{\"schemaVersion\":2,\"pad\":\"{}\"}}",
+        "x".repeat(5 * 1024 * 1024)
+    );
+    let server = TestServer::start("127.0.0.1", move |_| Reply::status(200, &[], &huge));
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(
+        err.contains("manifest latest") && err.contains("reading the body"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_auth_and_redirect_loops_give_clear_errors() {
+    // 401 without any challenge.
+    let server = TestServer::start("127.0.0.1", |_| Reply::status(401, &[], ""));
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(err.contains("without a usable WWW-Authenticate"), "{err}");
+
+    // A token server answering without a token.
+    let token_server = TestServer::start("127.0.0.1", |_| {
+        Reply::status(200, &[], r#"{"expires_in":60}"#)
+    });
+    let challenge = format!(
+        "Bearer realm=\"http://{}/token\",service=\"s\"",
+        token_server.host()
+    );
+    let server = TestServer::start("127.0.0.1", move |_| {
+        Reply::status(401, &[("WWW-Authenticate", &challenge)], "")
+    });
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(
+        err.contains("neither \"token\" nor \"access_token\""),
+        "{err}"
+    );
+
+    // A bearer realm on a non-loopback plain-HTTP URL never receives credentials.
+    let server = TestServer::start("127.0.0.1", |_| {
+        Reply::status(
+            401,
+            &[(
+                "WWW-Authenticate",
+                "Bearer realm=\"http://auth.example.invalid/token\"",
+            )],
+            "",
+        )
+    });
+    let mut with_creds = opts();
+    with_creds.username = Some(USER.into());
+    with_creds.password = Some(PASSWORD.into());
+    let err = open_err(&format!("{}/app:latest", server.host()), &with_creds).to_string();
+    assert!(err.contains("refusing to send credentials"), "{err}");
+
+    // Redirect loop.
+    let server = TestServer::start("127.0.0.1", |req| {
+        let next = format!("{}x", req.path());
+        Reply::status(302, &[("Location", &next)], "")
+    });
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(err.contains("more than 5 redirects"), "{err}");
+}
+
+#[test]
+fn retry_after_http_date_and_transport_errors_are_retried() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let inner = layout_server(Fault::None);
+    let upstream = inner.port;
+    let server = TestServer::start("127.0.0.1", move |_| {
+        if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+            // A date in the past means "now".
+            return Reply::status(503, &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")], "");
+        }
+        Reply::Forward(upstream)
+    });
+    let image =
+        registry::open(&format!("{}/app:latest", server.host()), &opts(), &amd64()).unwrap();
+    assert_eq!(
+        image.metadata().config_digest,
+        expected("app").config_digest
+    );
+    assert!(calls.load(Ordering::SeqCst) >= 3);
+
+    // Nothing listening: connection refused is retried, then reported with the URL.
+    let port = free_port("127.0.0.1");
+    let err = open_err(&format!("127.0.0.1:{port}/app:latest"), &opts()).to_string();
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")) && err.contains("after 2 attempts"),
+        "{err}"
+    );
+}
