@@ -7,8 +7,10 @@ mod registry_common;
 use osprey_image::registry::{self, RegistryOptions};
 use osprey_image::{Error, Platform};
 use registry_common::*;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How the server misbehaves.
@@ -23,12 +25,19 @@ enum Fault {
     TamperedConfig,
     /// The manifest lists one layer fewer than the config's diff_ids.
     DroppedLayer,
+    /// The first GET of each layer breaks off halfway; ranges are honoured.
+    BreakOnce,
+    /// As `BreakOnce`, but `Range` is ignored: the retry sends the whole blob.
+    BreakOnceIgnoreRange,
+    /// Every GET of a layer breaks off halfway.
+    BreakAlways,
 }
 
 /// Serves `app` from its OCI layout: manifests by tag `latest` or by digest, blobs by digest.
 fn layout_server(fault: Fault) -> TestServer {
     let blobs = fixture_oci("app").join("blobs/sha256");
     let want = expected("app");
+    let blob_gets: Mutex<HashMap<String, usize>> = Mutex::default();
     TestServer::start("127.0.0.1", move |req| {
         let path = req.path().to_string();
         let read =
@@ -82,6 +91,38 @@ fn layout_server(fault: Fault) -> TestServer {
             };
             if fault == Fault::TamperedConfig && digest == want.config_digest {
                 body[10] ^= 1;
+            }
+            let is_layer = digest != want.config_digest;
+            let gets = {
+                let mut map = blob_gets.lock().unwrap();
+                let n = map.entry(digest.to_string()).or_default();
+                *n += 1;
+                *n
+            };
+            let breaks = match fault {
+                Fault::BreakOnce | Fault::BreakOnceIgnoreRange => gets == 1,
+                Fault::BreakAlways => true,
+                _ => false,
+            };
+            if is_layer && breaks {
+                let send = body.len() / 2;
+                return Reply::Truncated { body, send };
+            }
+            let range_from = req
+                .header("range")
+                .and_then(|r| r.strip_prefix("bytes="))
+                .and_then(|r| r.strip_suffix('-'))
+                .and_then(|r| r.parse::<usize>().ok());
+            if let Some(from) = range_from.filter(|_| fault != Fault::BreakOnceIgnoreRange) {
+                let total = body.len();
+                return Reply::Fixed {
+                    status: 206,
+                    headers: vec![(
+                        "Content-Range".into(),
+                        format!("bytes {from}-{}/{total}", total - 1),
+                    )],
+                    body: body[from..].to_vec(),
+                };
             }
             return Reply::Fixed {
                 status: 200,
@@ -246,5 +287,38 @@ fn retry_after_http_date_and_transport_errors_are_retried() {
     assert!(
         err.contains(&format!("127.0.0.1:{port}")) && err.contains("after 2 attempts"),
         "{err}"
+    );
+}
+
+#[test]
+fn broken_blob_streams_resume() {
+    for fault in [Fault::BreakOnce, Fault::BreakOnceIgnoreRange] {
+        let server = layout_server(fault);
+        let image =
+            registry::open(&format!("{}/app:latest", server.host()), &opts(), &amd64()).unwrap();
+        // check_image hashes every layer: resumed streams must be byte-exact.
+        check_image(&*image, &expected("app"));
+    }
+    // A stream that breaks on every try gives up after the retries, naming blob and offset.
+    let server = layout_server(Fault::BreakAlways);
+    let image =
+        registry::open(&format!("{}/app:latest", server.host()), &opts(), &amd64()).unwrap();
+    let layer = image.metadata().layers[0].digest.clone();
+    let mut reader = image.open_blob(&layer).unwrap();
+    let err = std::io::copy(&mut reader, &mut std::io::sink())
+        .unwrap_err()
+        .to_string();
+    eprintln!("{err}");
+    assert!(
+        err.contains(&layer) && err.contains(&server.host()),
+        "{err}"
+    );
+    let mut buf = Vec::new();
+    assert!(
+        image
+            .open_blob(&layer)
+            .unwrap()
+            .read_to_end(&mut buf)
+            .is_err()
     );
 }

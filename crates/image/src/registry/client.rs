@@ -91,6 +91,22 @@ impl Client {
         accept: Option<&str>,
         what: &str,
     ) -> Result<Response<Body>, Error> {
+        self.request(path, accept, None, what)
+    }
+
+    /// GETs `path` from byte `offset` on (`Range: bytes=OFFSET-`). The answer is 206 with
+    /// the rest, or 200 with everything when the server ignores ranges.
+    pub fn get_from(&self, path: &str, offset: u64, what: &str) -> Result<Response<Body>, Error> {
+        self.request(path, None, Some(offset), what)
+    }
+
+    fn request(
+        &self,
+        path: &str,
+        accept: Option<&str>,
+        range_from: Option<u64>,
+        what: &str,
+    ) -> Result<Response<Body>, Error> {
         let mut url = format!("{}{path}", self.base);
         let mut redirects = 0;
         let mut authenticated_now = false;
@@ -108,6 +124,9 @@ impl Client {
                 }
                 if let Some(value) = &authorization {
                     request = request.header("Authorization", value);
+                }
+                if let Some(offset) = range_from {
+                    request = request.header("Range", format!("bytes={offset}-"));
                 }
                 request.call()
             })?;
@@ -175,7 +194,13 @@ impl Client {
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
+    /// How often a request, or a broken blob stream, is tried again.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The wait before retry number `attempt + 1`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
         self.retry_delay.saturating_mul(1u32 << attempt.min(16))
     }
 
@@ -532,22 +557,33 @@ fn is_retryable_status(status: StatusCode) -> bool {
 /// Network trouble that may pass: refused or dropped connections and timeouts. TLS
 /// failures (certificates, a plain-HTTP peer) will not, and are not retried.
 fn is_retryable_transport(error: &ureq::Error) -> bool {
-    use std::io::ErrorKind::*;
     match error {
         ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
-        ureq::Error::Io(e) => matches!(
-            e.kind(),
-            ConnectionRefused
-                | ConnectionReset
-                | ConnectionAborted
-                | BrokenPipe
-                | UnexpectedEof
-                | TimedOut
-                | Interrupted
-                | NotConnected
-        ),
+        ureq::Error::Io(e) => is_retryable_io(e),
         _ => false,
     }
+}
+
+/// The same for an I/O error from a body read, where ureq wraps its own errors.
+pub(crate) fn is_retryable_io(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    if let Some(inner) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ureq::Error>())
+    {
+        return is_retryable_transport(inner);
+    }
+    matches!(
+        error.kind(),
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | BrokenPipe
+            | UnexpectedEof
+            | TimedOut
+            | Interrupted
+            | NotConnected
+    )
 }
 
 /// rustls reports handshake failures as `InvalidData` I/O errors.

@@ -108,29 +108,113 @@ impl ImageSource for RegistrySource {
     fn open_blob(&self, digest: &str) -> Result<Box<dyn Read + Send + '_>, Error> {
         let what = format!("blob {digest}");
         reference::validate_digest(digest).map_err(|reason| self.client.fail(&what, reason))?;
-        let response = self.client.get(
-            &format!("/v2/{}/blobs/{digest}", self.repository),
-            None,
-            &what,
-        )?;
+        let path = format!("/v2/{}/blobs/{digest}", self.repository);
+        let response = self.client.get(&path, None, &what)?;
         Ok(Box::new(BlobReader {
-            inner: response.into_body().into_reader(),
-            context: format!("registry {}: {what}", self.client.host()),
+            client: &self.client,
+            inner: Box::new(response.into_body().into_reader()),
+            context: format!(
+                "registry {}/{}: {what}",
+                self.client.host(),
+                self.repository
+            ),
+            path,
+            what,
+            offset: 0,
+            resumes: 0,
         }))
     }
 }
 
-/// A blob body whose I/O errors say which registry and blob they came from.
-struct BlobReader<R> {
-    inner: R,
+/// A blob body that resumes with a range request when the connection breaks mid-stream,
+/// and whose I/O errors say which registry and blob they came from.
+struct BlobReader<'a> {
+    client: &'a Client,
+    inner: Box<dyn Read + Send>,
     context: String,
+    path: String,
+    what: String,
+    /// Bytes handed out so far.
+    offset: u64,
+    resumes: u32,
 }
 
-impl<R: Read> Read for BlobReader<R> {
+impl BlobReader<'_> {
+    /// Reopens the blob at `self.offset`. A server that ignores `Range` sends it all again:
+    /// the part already handed out is skipped.
+    fn resume(&mut self) -> Result<(), String> {
+        let response = self
+            .client
+            .get_from(&self.path, self.offset, &self.what)
+            .map_err(|e| e.to_string())?;
+        let partial = response.status() == ureq::http::StatusCode::PARTIAL_CONTENT;
+        if partial {
+            let start = response
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("bytes "))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if start != Some(self.offset) {
+                return Err(format!(
+                    "asked for bytes from {}, got a partial answer starting at {start:?}",
+                    self.offset
+                ));
+            }
+        }
+        let mut body: Box<dyn Read + Send> = Box::new(response.into_body().into_reader());
+        if !partial {
+            let skipped =
+                std::io::copy(&mut (&mut body).take(self.offset), &mut std::io::sink())
+                    .map_err(|e| format!("skipping {} bytes already read: {e}", self.offset))?;
+            if skipped != self.offset {
+                return Err(format!(
+                    "the blob ended at byte {skipped} on the retry, before byte {}",
+                    self.offset
+                ));
+            }
+        }
+        self.inner = body;
+        Ok(())
+    }
+}
+
+impl Read for BlobReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.inner
-            .read(buf)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.context)))
+        loop {
+            match self.inner.read(buf) {
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if client::is_retryable_io(&e) && self.resumes < self.client.retries() => {
+                    tracing::debug!(blob = %self.what, offset = self.offset, error = %e, "resuming blob");
+                    std::thread::sleep(self.client.backoff(self.resumes));
+                    self.resumes += 1;
+                    if let Err(why) = self.resume() {
+                        return Err(std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{}: {e}; resuming at byte {} failed: {why}",
+                                self.context, self.offset
+                            ),
+                        ));
+                    }
+                }
+                Err(e) => {
+                    let resumed = match self.resumes {
+                        0 => String::new(),
+                        1 => ", after 1 resume attempt".to_string(),
+                        n => format!(", after {n} resume attempts"),
+                    };
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("{}: {e} at byte {}{resumed}", self.context, self.offset),
+                    ));
+                }
+            }
+        }
     }
 }
 

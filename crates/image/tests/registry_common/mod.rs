@@ -489,6 +489,8 @@ pub enum Reply {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// Announces all of `body` but sends only its first `send` bytes, then hangs up.
+    Truncated { body: Vec<u8>, send: usize },
     /// Pass the request to `127.0.0.1:PORT` (path and query as given) and relay the answer.
     Forward(u16),
 }
@@ -580,6 +582,14 @@ fn serve_one(mut conn: TcpStream, handler: &Handler) {
             head.push_str("\r\n");
             let _ = conn.write_all(head.as_bytes());
             let _ = conn.write_all(&body);
+        }
+        Reply::Truncated { body, send } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(&body[..send.min(body.len())]);
         }
         Reply::Forward(port) => {
             let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)) else {
