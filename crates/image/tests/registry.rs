@@ -49,8 +49,14 @@ fn plain_http_anonymous_by_tag_and_digest() {
     o.insecure = true;
     for image in ["app", "distroless-base"] {
         let want = expected(image);
+        let started = std::time::Instant::now();
         let by_tag = open_ok(&format!("{host}/{image}:latest"), &o, &amd64());
         let bytes = check_image(&*by_tag, &want);
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{image}: metadata + {bytes} layer bytes hashed in {secs:.2} s ({:.0} MB/s)",
+            bytes as f64 / secs / 1e6
+        );
         assert!(bytes > 0);
         let m = by_tag.metadata();
         assert_eq!(m.repo_tags, vec![format!("{host}/{image}:latest")]);

@@ -35,6 +35,21 @@ mod reference;
 
 pub use reference::RegistryReference;
 
+/// Entry points for the fuzz targets in `crates/image/fuzz` and the property tests that
+/// feed them random bytes; not an API to build on.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses a `WWW-Authenticate` value; returns how many challenges it holds.
+    pub fn parse_challenges(header: &str) -> usize {
+        super::challenge::parse_challenges(header).len()
+    }
+
+    /// Parses a manifest or index (content type unknown); true when accepted.
+    pub fn parse_manifest(bytes: &[u8]) -> bool {
+        super::manifest::parse_document(bytes, None, "fuzz input").is_ok()
+    }
+}
+
 use crate::{Error, ImageMetadata, ImageSource, LayerDescriptor, Platform};
 use client::Client;
 use manifest::{Document, MANIFEST_ACCEPT};
