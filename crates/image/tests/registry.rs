@@ -393,3 +393,67 @@ fn blob_redirects_to_another_host_without_authorization() {
     let err = open_err(&format!("{}/app:latest", redirect_out.host()), &o);
     assert!(err.contains("refusing redirect to plain HTTP"), "{err}");
 }
+
+#[test]
+#[ignore = "slow: starts docker-registry"]
+fn docker_media_types_manifest_and_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = Registry::start(seeded_storage(), "", None);
+    let host = registry.host();
+    // The registry really stores Docker types (and would answer schema 1 without our Accept).
+    let v2 = "application/vnd.docker.distribution.manifest.v2+json";
+    let list = "application/vnd.docker.distribution.manifest.list.v2+json";
+    assert_eq!(
+        content_type_of(&host, "/v2/app-docker/manifests/latest", Some(v2)),
+        v2
+    );
+    assert_eq!(
+        content_type_of(&host, "/v2/multi-docker/manifests/latest", Some(list)),
+        list
+    );
+    assert!(
+        content_type_of(&host, "/v2/app-docker/manifests/latest", None).contains("manifest.v1")
+    );
+
+    let mut o = opts(tmp.path());
+    o.insecure = true;
+    let want = expected("app");
+    for reference in [
+        format!("{host}/app-docker:latest"),
+        format!("{host}/multi-docker:latest"),
+    ] {
+        let image = open_ok(&reference, &o, &amd64());
+        let m = image.metadata();
+        // Conversion rewrites the manifest, not the config or the layers.
+        assert_ne!(
+            m.manifest_digest.as_deref(),
+            Some(want.manifest_digest.as_str())
+        );
+        assert_eq!(m.config_digest, want.config_digest);
+        for (layer, (digest, diff_id, _)) in m.layers.iter().zip(&want.layers) {
+            assert_eq!((&layer.digest, &layer.diff_id), (digest, diff_id));
+            assert_eq!(
+                layer.media_type,
+                "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            );
+        }
+        let mut total = 0;
+        for layer in &m.layers {
+            total += std::io::copy(
+                &mut image.open_blob(&layer.digest).unwrap(),
+                &mut std::io::sink(),
+            )
+            .unwrap();
+        }
+        assert_eq!(total, want.layers.iter().map(|l| l.2).sum::<u64>());
+    }
+    let arm = open_ok(
+        &format!("{host}/multi-docker:latest"),
+        &o,
+        &"linux/arm64".parse().unwrap(),
+    );
+    assert_eq!(
+        arm.metadata().config_digest,
+        expected("distroless-base").config_digest
+    );
+}

@@ -194,6 +194,11 @@ impl Drop for Registry {
 
 /// `skopeo copy` from an OCI layout to `docker://DEST`.
 pub fn push(layout: &Path, dest: &str, creds: Option<&str>, all: bool) {
+    push_as(layout, dest, creds, all, None)
+}
+
+/// `push`, converting to a manifest format (`v2s2`: Docker schema 2 and manifest lists).
+pub fn push_as(layout: &Path, dest: &str, creds: Option<&str>, all: bool, format: Option<&str>) {
     let mut cmd = Command::new("skopeo");
     cmd.args([
         "--insecure-policy",
@@ -203,6 +208,9 @@ pub fn push(layout: &Path, dest: &str, creds: Option<&str>, all: bool) {
     ]);
     if all {
         cmd.arg("--all");
+    }
+    if let Some(format) = format {
+        cmd.args(["--format", format]);
     }
     if let Some(c) = creds {
         cmd.args(["--dest-creds", c]);
@@ -220,7 +228,8 @@ pub fn push(layout: &Path, dest: &str, creds: Option<&str>, all: bool) {
 }
 
 /// Registry storage holding `app:latest`, `distroless-base:latest` and `multi:latest` (an
-/// OCI index: linux/amd64 -> app, linux/arm64 -> distroless-base), pushed once per test
+/// OCI index: linux/amd64 -> app, linux/arm64 -> distroless-base), and `app-docker:latest`
+/// and `multi-docker:latest` converted to Docker's media types, pushed once per test
 /// binary by skopeo through an anonymous registry.
 pub fn seeded_storage() -> &'static Path {
     static SEEDED: OnceLock<PathBuf> = OnceLock::new();
@@ -246,6 +255,21 @@ pub fn seeded_storage() -> &'static Path {
         let layout = tempfile::tempdir().unwrap();
         multi_arch_layout(layout.path());
         push(layout.path(), &format!("{host}/multi:latest"), None, true);
+        // The same in Docker's media types: schema 2 manifests and a manifest list.
+        push_as(
+            &fixture_oci("app"),
+            &format!("{host}/app-docker:latest"),
+            None,
+            false,
+            Some("v2s2"),
+        );
+        push_as(
+            layout.path(),
+            &format!("{host}/multi-docker:latest"),
+            None,
+            true,
+            Some("v2s2"),
+        );
         dir
     })
 }
@@ -801,4 +825,22 @@ fn rand_suffix() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos()
+}
+
+/// A plain-HTTP GET with an optional `Accept`; returns the `Content-Type` answered.
+pub fn content_type_of(host: &str, path: &str, accept: Option<&str>) -> String {
+    let mut conn = TcpStream::connect(host).unwrap();
+    let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{accept}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Type: "))
+        .unwrap_or_default()
+        .to_string()
 }
