@@ -255,6 +255,28 @@ fn bearer_token_flow_with_distribution_token_auth() {
             assert_eq!(first.query("scope").as_deref(), Some("repository:app:pull"));
         }
 
+        // A token given directly (--registry-token) is sent as is: no token request.
+        let asked = auth.requests.lock().unwrap().len();
+        let token = fetch_token(&auth.server.host(), "repository:app:pull");
+        let direct = RegistryOptions {
+            username: None,
+            password: None,
+            registry_token: Some(token),
+            ..o.clone()
+        };
+        check_image(&*open_ok(&reference, &direct, &amd64()), &expected("app"));
+        assert_eq!(
+            auth.requests.lock().unwrap().len(),
+            asked + 1,
+            "only our own fetch"
+        );
+        let forged = RegistryOptions {
+            registry_token: Some("not.a.jwt".into()),
+            ..direct
+        };
+        let err = open_err(&reference, &forged);
+        assert!(err.contains("rejected bearer token"), "{err}");
+
         // Wrong password: the token server refuses; the error says so and names the registry.
         let mut wrong = o.clone();
         wrong.password = Some("wrong".into());

@@ -64,8 +64,9 @@ const CONFIG_LIMIT: u64 = 64 * 1024 * 1024;
 /// How many nested indexes are followed before giving up.
 const MAX_INDEX_DEPTH: usize = 2;
 
-/// How to reach and authenticate to a registry.
-#[derive(Debug, Clone, Default)]
+/// How to reach and authenticate to a registry. `Debug` shows which secrets are set,
+/// never their values.
+#[derive(Clone, Default)]
 pub struct RegistryOptions {
     /// Skip TLS certificate verification, and allow plain HTTP for loopback hosts
     /// (`localhost`, `127.0.0.0/8`, `[::1]`). Never implied by anything else.
@@ -92,7 +93,26 @@ pub struct RegistryOptions {
     pub retry_delay: Option<Duration>,
 }
 
-/// Opens the image `reference` on its registry for `platform`.
+impl std::fmt::Debug for RegistryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        f.debug_struct("RegistryOptions")
+            .field("insecure", &self.insecure)
+            .field("username", &self.username)
+            .field("password", &redacted(&self.password))
+            .field("registry_token", &redacted(&self.registry_token))
+            .field("docker_config", &self.docker_config)
+            .field("ca_file", &self.ca_file)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("retry_delay", &self.retry_delay)
+            .finish()
+    }
+}
+
+/// Opens the image `reference` (`HOST/REPO[:TAG][@DIGEST]`, or a Docker Hub short name:
+/// `alpine` is `registry-1.docker.io/library/alpine:latest`) on its registry; an index is
+/// resolved to `platform`.
 pub fn open(
     reference: &str,
     opts: &RegistryOptions,
@@ -445,6 +465,30 @@ fn warn_on_platform_mismatch(
             image_platform = %format!("{}/{}", field("os"), field("architecture")),
             requested = %platform,
             "image platform differs from the requested platform"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let opts = RegistryOptions {
+            username: Some("alice".into()),
+            password: Some("hunter2".into()),
+            registry_token: Some("tok-abc".into()),
+            ..Default::default()
+        };
+        let shown = format!("{opts:?}");
+        assert!(
+            shown.contains("alice") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-abc"),
+            "{shown}"
         );
     }
 }

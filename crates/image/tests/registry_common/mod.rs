@@ -844,3 +844,28 @@ pub fn content_type_of(host: &str, path: &str, accept: Option<&str>) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Asks the token server for a token as `USER`, the way `docker login` would.
+pub fn fetch_token(token_host: &str, scope: &str) -> String {
+    let mut conn = TcpStream::connect(token_host).unwrap();
+    let auth = basic_b64(USER, PASSWORD);
+    write!(
+        conn,
+        "GET /token?service={TOKEN_SERVICE}&scope={scope} HTTP/1.1\r\nHost: {token_host}\r\n\
+         Authorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let v: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    v.get("token")
+        .or_else(|| v.get("access_token"))
+        .and_then(|t| t.as_str())
+        .expect("token in answer")
+        .to_string()
+}
