@@ -322,3 +322,64 @@ fn broken_blob_streams_resume() {
             .is_err()
     );
 }
+
+#[test]
+fn expiring_tokens_are_renewed_once_for_parallel_layer_reads() {
+    const LIFETIME: Duration = Duration::from_millis(1000);
+    let inner = layout_server(Fault::None);
+    let upstream = inner.port;
+    // Tokens expire LIFETIME after they are issued, as short-lived registry tokens do
+    // during long scans.
+    let valid: Arc<Mutex<HashMap<String, std::time::Instant>>> = Arc::default();
+    let issued = Arc::new(AtomicUsize::new(0));
+    let (token_valid, token_count) = (valid.clone(), issued.clone());
+    let tokens = TestServer::start("127.0.0.1", move |req| {
+        if req.header("authorization") != Some(&format!("Basic {}", basic_b64(USER, PASSWORD))) {
+            return Reply::status(401, &[], "");
+        }
+        let token = format!("tok-{}", token_count.fetch_add(1, Ordering::SeqCst));
+        token_valid
+            .lock()
+            .unwrap()
+            .insert(token.clone(), std::time::Instant::now() + LIFETIME);
+        Reply::status(200, &[], &format!(r#"{{"token":"{token}"}}"#))
+    });
+    let challenge = format!(
+        "Bearer realm=\"http://{}/token\",service=\"svc\",scope=\"repository:app:pull\"",
+        tokens.host()
+    );
+    let front = TestServer::start("127.0.0.1", move |req| {
+        let presented = req
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "));
+        let live = presented
+            .and_then(|t| valid.lock().unwrap().get(t).copied())
+            .is_some_and(|until| std::time::Instant::now() < until);
+        if live {
+            Reply::Forward(upstream)
+        } else {
+            Reply::status(401, &[("WWW-Authenticate", &challenge)], "")
+        }
+    });
+    let mut o = opts();
+    o.username = Some(USER.into());
+    o.password = Some(PASSWORD.into());
+    let image = registry::open(&format!("{}/app:latest", front.host()), &o, &amd64()).unwrap();
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    std::thread::sleep(LIFETIME + Duration::from_millis(200));
+    let want = expected("app");
+    std::thread::scope(|scope| {
+        for (digest, _, size) in &want.layers {
+            let image = &image;
+            scope.spawn(move || {
+                let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+                let n = std::io::copy(&mut image.open_blob(digest).unwrap(), &mut hasher).unwrap();
+                assert_eq!(n, *size);
+                let got = format!("sha256:{}", hex::encode(sha2::Digest::finalize(hasher)));
+                assert_eq!(&got, digest);
+            });
+        }
+    });
+    // Eight reads met the expired token at once; one renewal served them all.
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+}

@@ -43,6 +43,8 @@ pub(crate) struct Client {
     /// The `Authorization` value the last challenge earned, sent with later requests to
     /// the registry itself.
     authorization: Mutex<Option<String>>,
+    /// Held while answering a 401, so concurrent requests renew a token once.
+    renewal: Mutex<()>,
 }
 
 impl Client {
@@ -58,6 +60,7 @@ impl Client {
             retry_delay: opts.retry_delay.unwrap_or(DEFAULT_RETRY_DELAY),
             credential: Mutex::new(None),
             authorization: Mutex::new(None),
+            renewal: Mutex::new(()),
         };
         if opts.insecure {
             tracing::warn!(
@@ -143,7 +146,19 @@ impl Client {
                 continue;
             }
             if status == StatusCode::UNAUTHORIZED && on_registry && !authenticated_now {
-                self.authenticate(&response, what)?;
+                // Parallel layer reads see an expiring token together: one of them renews
+                // it, the others wait here and then use the renewed value.
+                let _one_renewal_at_a_time = self
+                    .renewal
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let renewed_meanwhile = {
+                    let current = self.lock_authorization();
+                    current.is_some() && *current != authorization
+                };
+                if !renewed_meanwhile {
+                    self.authenticate(&response, what)?;
+                }
                 authenticated_now = true;
                 continue;
             }
