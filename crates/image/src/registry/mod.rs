@@ -14,11 +14,19 @@
 //! (`credHelpers`, `credsStore`, `auths`), looked up only when a registry asks.
 //!
 //! Transport: 429, 408 and 5xx answers and transport errors are retried with exponential
-//! backoff, honouring `Retry-After`. Redirects (blob storage on another host, such as
-//! pre-signed S3 URLs) are followed by hand so the registry's `Authorization` header is
-//! never sent to another host. TLS is rustls with Mozilla's roots (webpki), plus an extra CA
+//! backoff, honouring `Retry-After`; a blob stream that breaks is resumed with a range
+//! request; a bearer token that expires mid-scan is renewed once for all threads.
+//! `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured (ureq reads them). Redirects (blob
+//! storage on another host, such as pre-signed S3 URLs) are followed by hand so the
+//! registry's `Authorization` header is never sent to another host. TLS is rustls with Mozilla's roots (webpki), plus an extra CA
 //! file when given. Verification is off only with [`RegistryOptions::insecure`], which also
 //! allows plain HTTP — for loopback hosts only.
+//!
+//! Names: `repo_tags` and `repo_digests` use the name people write, so Docker Hub images
+//! are `docker.io/library/alpine:latest` although the API host is `registry-1.docker.io`;
+//! `repo_digests` holds the digest the reference resolved to (the index's, for a
+//! multi-platform image, as `docker pull` records it), `manifest_digest` the platform
+//! manifest actually read.
 //!
 //! Why `ureq` and not `oci-client` (STACK.md's suggestion): the scan pipeline is synchronous
 //! (rayon threads read layer streams through `std::io::Read`). `oci-client` is async on tokio,
