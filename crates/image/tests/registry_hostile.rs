@@ -383,3 +383,90 @@ fn expiring_tokens_are_renewed_once_for_parallel_layer_reads() {
     // Eight reads met the expired token at once; one renewal served them all.
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 }
+
+/// Serves fixed documents by path: `/v2/app/manifests/REF` and `/v2/app/blobs/DIGEST`.
+fn document_server(docs: HashMap<String, (String, Vec<u8>)>) -> TestServer {
+    TestServer::start("127.0.0.1", move |req| match docs.get(req.path()) {
+        Some((content_type, body)) => Reply::Fixed {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.clone())],
+            body: body.clone(),
+        },
+        None => Reply::status(404, &[], ""),
+    })
+}
+
+fn sha256_digest(bytes: &[u8]) -> String {
+    format!(
+        "sha256:{}",
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+    )
+}
+
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// An index with one linux/amd64 entry pointing at `digest` with `size`.
+fn index_of(digest: &str, size: usize, media_type: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": media_type, "digest": digest, "size": size,
+                       "platform": {"os": "linux", "architecture": "amd64"}}]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn index_entries_are_checked_and_nesting_is_bounded() {
+    let manifest = std::fs::read(
+        fixture_oci("app").join("blobs/sha256").join(
+            expected("app")
+                .manifest_digest
+                .trim_start_matches("sha256:"),
+        ),
+    )
+    .unwrap();
+    let manifest_digest = sha256_digest(&manifest);
+    let oci_manifest = "application/vnd.oci.image.manifest.v1+json";
+
+    // An index entry whose size disagrees with the manifest it points at.
+    let index = index_of(&manifest_digest, manifest.len() + 1, oci_manifest);
+    let docs = HashMap::from([
+        (
+            "/v2/app/manifests/latest".to_string(),
+            (OCI_INDEX.to_string(), index),
+        ),
+        (
+            format!("/v2/app/manifests/{manifest_digest}"),
+            (oci_manifest.to_string(), manifest.clone()),
+        ),
+    ]);
+    let server = document_server(docs);
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts());
+    assert!(
+        matches!(err, Error::Integrity { .. }) && err.to_string().contains("bytes"),
+        "{err}"
+    );
+
+    // Indexes nested three deep (latest -> i2 -> i1 -> i0 -> manifest): refused, not followed forever.
+    let mut docs = HashMap::from([(
+        format!("/v2/app/manifests/{manifest_digest}"),
+        (oci_manifest.to_string(), manifest.clone()),
+    )]);
+    let (mut digest, mut size, mut media_type) =
+        (manifest_digest.clone(), manifest.len(), oci_manifest);
+    for level in 0..4 {
+        let index = index_of(&digest, size, media_type);
+        let index_digest = sha256_digest(&index);
+        (size, media_type) = (index.len(), OCI_INDEX);
+        let path = if level == 3 {
+            "/v2/app/manifests/latest".to_string()
+        } else {
+            format!("/v2/app/manifests/{index_digest}")
+        };
+        docs.insert(path, (OCI_INDEX.to_string(), index));
+        digest = index_digest;
+    }
+    let server = document_server(docs);
+    let err = open_err(&format!("{}/app:latest", server.host()), &opts()).to_string();
+    assert!(err.contains("nested deeper than 2"), "{err}");
+}
