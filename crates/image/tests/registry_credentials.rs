@@ -116,6 +116,33 @@ fi"#
         "{err}"
     );
 
+    // A helper answering user `<token>` hands out an identity token: it is exchanged at the
+    // token realm of a registry using token auth (same storage, second registry).
+    let token_dir = tmp.path().join("token");
+    std::fs::create_dir(&token_dir).unwrap();
+    let auth = token_auth(&token_dir, TokenField::Token);
+    let token_registry = Registry::start(&storage, &auth.registry_yaml, None);
+    let token_host = token_registry.host();
+    helper(
+        &bin,
+        "osprey-identity",
+        &format!(r#"cat >/dev/null; printf '{{"Username":"<token>","Secret":"{REFRESH_TOKEN}"}}'"#),
+    );
+    let opts = with_config(format!(
+        r#"{{"credHelpers":{{"{token_host}":"osprey-identity"}}}}"#
+    ));
+    let source = registry::open(&format!("{token_host}/base:latest"), &opts, &platform)
+        .unwrap_or_else(|e| panic!("identity token: {e}"));
+    check_image(&*source, &want);
+    let posts = auth
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert!(posts >= 1, "the refresh token was not exchanged");
+
     // $DOCKER_CONFIG names the directory when no file is given.
     let config_dir = tmp.path().join("docker-config-dir");
     std::fs::create_dir(&config_dir).unwrap();

@@ -136,12 +136,17 @@ fn layout_server(fault: Fault) -> TestServer {
 
 fn opts() -> RegistryOptions {
     // An empty config of our own, never the developer's ~/.docker/config.json.
-    let config =
-        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty-docker-config.json");
-    std::fs::write(&config, "{}").unwrap();
+    // Written once: tests run in parallel and must never see it half-written.
+    static CONFIG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let path =
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("empty-docker-config.json");
+        std::fs::write(&path, "{}").unwrap();
+        path
+    });
     RegistryOptions {
         insecure: true,
-        docker_config: Some(config),
+        docker_config: Some(config.clone()),
         retries: Some(1),
         retry_delay: Some(Duration::from_millis(5)),
         ..Default::default()
