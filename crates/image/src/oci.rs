@@ -326,9 +326,16 @@ fn load_image(
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    // containerd records the full name; skopeo and others may put one in ref.name instead of
+    // a bare tag (`oci:dir:alpine:3`).
     let repo_name = top
         .annotations
         .get(ANNOTATION_CONTAINERD_NAME)
+        .or_else(|| {
+            top.annotations
+                .get(ANNOTATION_REF_NAME)
+                .filter(|r| r.contains(':') || r.contains('/'))
+        })
         .map(|n| familiar(n));
     let repo_tags: Vec<String> = repo_name.iter().cloned().collect();
     let repo_digests = repo_name
