@@ -126,14 +126,21 @@ pub fn walk_layer<R: Read>(
         limit: Cell::new(u64::MAX),
         cause: RefCell::new(None),
     });
-    let fail = |e: io::Error, path: &str| -> Error {
+    // Errors between entries happen before the next path is known: they name the entry
+    // they follow.
+    let fail = |e: io::Error, after: &str| -> Error {
+        let place = if after.is_empty() {
+            "at the start of the tar".to_string()
+        } else {
+            format!("in the tar header after {after:?}")
+        };
         if let Some(cause) = guard.cause.borrow_mut().take() {
-            return with_layer(cause, layer_digest, path);
+            return with_layer(cause, layer_digest, "");
         }
         Error::Layer {
             layer: layer_digest.to_string(),
-            path: path.to_string(),
-            reason: e.to_string(),
+            path: String::new(),
+            reason: format!("{place}: {e}"),
         }
     };
     let mut archive = tar::Archive::new(Guarded {
@@ -193,7 +200,7 @@ pub fn walk_layer<R: Read>(
         }
     }
     let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| fail(e, ""))?;
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| fail(e, &last_path))?;
     if let Some(cause) = guard.cause.borrow_mut().take() {
         return Err(with_layer(cause, layer_digest, ""));
     }
