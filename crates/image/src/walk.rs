@@ -105,7 +105,8 @@ fn round_up_block(size: u64) -> u64 {
 /// every entry in archive order with the entry and its content (empty for non-files). The
 /// visitor may read as much of the content as it wants; the rest is skipped.
 ///
-/// Paths are normalised ([`Entry::path`]); a path or hardlink target that climbs above the
+/// Paths are normalised ([`Entry::path`]; the root directory itself, stored as `./`, comes
+/// with an empty path); a path or hardlink target that climbs above the
 /// root is clamped to it, as containerd does when applying a layer, and counted in
 /// [`WalkStats::hostile`]. Whiteouts become [`EntryKind::Whiteout`] and
 /// [`EntryKind::OpaqueDir`]; aufs metadata is skipped. Sparse files (old GNU and PAX 0.0, 0.1
