@@ -80,7 +80,7 @@ pub(crate) fn open(
             what: manifest_what.clone(),
             reason: e.to_string(),
         })?;
-    let image = select(&images, reference, &manifest_what)?;
+    let image = select(&images, &name, reference, &manifest_what)?;
 
     let config_member = normalise(&image.config).path;
     let config_what = store.describe(&config_member);
@@ -162,6 +162,7 @@ pub(crate) fn open(
 
 fn select<'i>(
     images: &'i [ArchiveImage],
+    name: &str,
     reference: Option<&str>,
     what: &str,
 ) -> Result<&'i ArchiveImage, Error> {
@@ -181,7 +182,7 @@ fn select<'i>(
                 reason: "it lists no images".into(),
             }),
             _ => Err(Error::Reference {
-                reference: String::new(),
+                reference: name.to_string(),
                 reason: format!(
                     "{what} lists {} images; name one with :NAME:TAG or :@INDEX (tags: {})",
                     images.len(),

@@ -156,7 +156,7 @@ pub(crate) fn open(
         &read_capped(reader, MAX_MANIFEST_BYTES, &index_what)?,
         &index_what,
     )?;
-    let top = select_top(&index, reference, platform, &index_what)?;
+    let top = select_top(&index, &name, reference, platform, &index_what)?;
     let metadata = load_image(store.as_ref(), top, name, platform)?;
     Ok(OciSource { store, metadata })
 }
@@ -164,6 +164,7 @@ pub(crate) fn open(
 /// Picks the entry of the top-level index the user asked for.
 fn select_top<'i>(
     index: &'i Index,
+    name: &str,
     reference: Option<&str>,
     platform: &Platform,
     what: &str,
@@ -210,7 +211,7 @@ fn select_top<'i>(
             select_platform(&index.manifests, platform, what)
         }
         None => Err(Error::Reference {
-            reference: String::new(),
+            reference: name.to_string(),
             reason: format!(
                 "{what} lists {} images; name one with :TAG or :sha256:DIGEST (names: {})",
                 index.manifests.len(),
