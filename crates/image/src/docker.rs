@@ -80,7 +80,7 @@ pub(crate) fn open(
             what: manifest_what.clone(),
             reason: e.to_string(),
         })?;
-    let image = select(&images, reference, &manifest_what)?;
+    let image = select(&images, &name, reference, &manifest_what)?;
 
     let config_member = normalise(&image.config).path;
     let config_what = store.describe(&config_member);
@@ -134,12 +134,15 @@ pub(crate) fn open(
             }
         }
     }
-    let repo_tags: Vec<String> = image
+    let mut repo_tags: Vec<String> = image
         .repo_tags
         .iter()
         .flatten()
         .map(|t| familiar(t))
         .collect();
+    if repo_tags.is_empty() {
+        repo_tags = legacy_repositories(&store, image);
+    }
     let metadata = ImageMetadata {
         name,
         manifest_digest: oci_manifest.map(|(digest, _)| digest),
@@ -159,6 +162,7 @@ pub(crate) fn open(
 
 fn select<'i>(
     images: &'i [ArchiveImage],
+    name: &str,
     reference: Option<&str>,
     what: &str,
 ) -> Result<&'i ArchiveImage, Error> {
@@ -178,7 +182,7 @@ fn select<'i>(
                 reason: "it lists no images".into(),
             }),
             _ => Err(Error::Reference {
-                reference: String::new(),
+                reference: name.to_string(),
                 reason: format!(
                     "{what} lists {} images; name one with :NAME:TAG or :@INDEX (tags: {})",
                     images.len(),
@@ -237,4 +241,35 @@ fn oci_manifest_for(store: &TarStore, config_digest: &str) -> Option<(String, Ma
         tracing::debug!("ignoring the OCI side of {what}: {e}");
         None
     })
+}
+
+/// Tags from the legacy `repositories` file (`{"repo": {"tag": "<top layer id>"}}`), for
+/// archives whose manifest.json has no `RepoTags`. Best effort, like the file itself.
+fn legacy_repositories(store: &TarStore, image: &ArchiveImage) -> Vec<String> {
+    let Some(top) = image
+        .layers
+        .last()
+        .map(|l| normalise(l).path)
+        .and_then(|l| l.split('/').next().map(str::to_string))
+    else {
+        return Vec::new();
+    };
+    let what = store.describe("repositories");
+    let parsed = store
+        .open("repositories")
+        .and_then(|(reader, _)| read_capped(reader, MAX_MANIFEST_BYTES, &what))
+        .and_then(|bytes| parse_json::<HashMap<String, HashMap<String, String>>>(&bytes, &what));
+    let Ok(repositories) = parsed else {
+        return Vec::new();
+    };
+    let mut tags: Vec<String> = repositories
+        .iter()
+        .flat_map(|(repo, tags)| {
+            tags.iter()
+                .filter(|(_, id)| **id == top)
+                .map(move |(tag, _)| familiar(&format!("{repo}:{tag}")))
+        })
+        .collect();
+    tags.sort();
+    tags
 }

@@ -156,7 +156,7 @@ pub(crate) fn open(
         &read_capped(reader, MAX_MANIFEST_BYTES, &index_what)?,
         &index_what,
     )?;
-    let top = select_top(&index, reference, platform, &index_what)?;
+    let top = select_top(&index, &name, reference, platform, &index_what)?;
     let metadata = load_image(store.as_ref(), top, name, platform)?;
     Ok(OciSource { store, metadata })
 }
@@ -164,6 +164,7 @@ pub(crate) fn open(
 /// Picks the entry of the top-level index the user asked for.
 fn select_top<'i>(
     index: &'i Index,
+    name: &str,
     reference: Option<&str>,
     platform: &Platform,
     what: &str,
@@ -210,7 +211,7 @@ fn select_top<'i>(
             select_platform(&index.manifests, platform, what)
         }
         None => Err(Error::Reference {
-            reference: String::new(),
+            reference: name.to_string(),
             reason: format!(
                 "{what} lists {} images; name one with :TAG or :sha256:DIGEST (names: {})",
                 index.manifests.len(),
@@ -326,9 +327,16 @@ fn load_image(
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    // containerd records the full name; skopeo and others may put one in ref.name instead of
+    // a bare tag (`oci:dir:alpine:3`).
     let repo_name = top
         .annotations
         .get(ANNOTATION_CONTAINERD_NAME)
+        .or_else(|| {
+            top.annotations
+                .get(ANNOTATION_REF_NAME)
+                .filter(|r| r.contains(':') || r.contains('/'))
+        })
         .map(|n| familiar(n));
     let repo_tags: Vec<String> = repo_name.iter().cloned().collect();
     let repo_digests = repo_name

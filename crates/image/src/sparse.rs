@@ -19,6 +19,8 @@ pub(crate) struct PaxSparse {
     pub real_size: u64,
     /// The map from the records (0.0, 0.1); `None` when it starts the data (1.0).
     pub map: Option<Vec<(u64, u64)>>,
+    /// False when the records' map had an odd number of values.
+    pub map_complete: bool,
 }
 
 fn parse_u64(value: &[u8]) -> Option<u64> {
@@ -50,15 +52,15 @@ impl PaxSparse {
         if !sparse {
             return None;
         }
-        let map = (major != Some(1)).then(|| {
-            map.chunks(2)
-                .map(|c| (c[0], *c.get(1).unwrap_or(&0)))
-                .collect()
-        });
+        // An odd number of map values cannot be pairs; the reader reports it when read.
+        let map_complete = map.len().is_multiple_of(2);
+        let map = (major != Some(1))
+            .then(|| map.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect());
         Some(PaxSparse {
             name,
             real_size: real_size?,
             map,
+            map_complete,
         })
     }
 }
@@ -71,6 +73,8 @@ pub(crate) struct SparseReader<R> {
     segments: Option<Vec<(u64, u64)>>,
     /// Whether `segments` passed [`SparseReader::validate`].
     checked: bool,
+    /// False when the PAX map had an odd number of values.
+    map_complete: bool,
     /// Index of the segment at or after `pos`.
     current: usize,
     pos: u64,
@@ -87,6 +91,7 @@ impl<R: Read> SparseReader<R> {
             real_size: sparse.real_size,
             segments: sparse.map.clone(),
             checked: false,
+            map_complete: sparse.map_complete,
             current: 0,
             pos: 0,
         }
@@ -134,6 +139,9 @@ impl<R: Read> SparseReader<R> {
     }
 
     fn validate(&self, segments: &[(u64, u64)]) -> io::Result<()> {
+        if !self.map_complete {
+            return Err(invalid("odd number of values in the map"));
+        }
         if segments.len() > MAX_SEGMENTS {
             return Err(invalid("more segments than the limit"));
         }
@@ -221,6 +229,7 @@ mod tests {
             name: None,
             real_size: 10,
             map: None,
+            map_complete: true,
         };
         assert_eq!(expand(&data, &sparse).unwrap(), b"\0\0abc\0\0\0Z\0");
     }
@@ -243,27 +252,34 @@ mod tests {
             name: None,
             real_size: 4,
             map: Some(vec![(2, 5)]),
+            map_complete: true,
         };
         assert!(expand(b"abcde", &over).is_err());
         let overlap = PaxSparse {
             name: None,
             real_size: 9,
             map: Some(vec![(2, 3), (1, 1)]),
+            map_complete: true,
         };
         assert!(expand(b"abcd", &overlap).is_err());
         let short = PaxSparse {
             name: None,
             real_size: 9,
             map: Some(vec![(0, 5)]),
+            map_complete: true,
         };
         assert!(expand(b"ab", &short).is_err());
         let huge = PaxSparse {
             name: None,
             real_size: 9,
             map: None,
+            map_complete: true,
         };
         assert!(expand(b"99999999999999999999999\n", &huge).is_err());
         assert!(expand(b"1\nx\n", &huge).is_err());
         assert!(PaxSparse::from_pax([("GNU.sparse.major", &b"1"[..])].into_iter()).is_none());
+        let odd = [("GNU.sparse.map", &b"0,2,5"[..]), ("GNU.sparse.size", b"7")];
+        let odd = PaxSparse::from_pax(odd.into_iter()).unwrap();
+        assert!(expand(b"abc", &odd).is_err());
     }
 }

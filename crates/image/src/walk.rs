@@ -105,7 +105,8 @@ fn round_up_block(size: u64) -> u64 {
 /// every entry in archive order with the entry and its content (empty for non-files). The
 /// visitor may read as much of the content as it wants; the rest is skipped.
 ///
-/// Paths are normalised ([`Entry::path`]); a path or hardlink target that climbs above the
+/// Paths are normalised ([`Entry::path`]; the root directory itself, stored as `./`, comes
+/// with an empty path); a path or hardlink target that climbs above the
 /// root is clamped to it, as containerd does when applying a layer, and counted in
 /// [`WalkStats::hostile`]. Whiteouts become [`EntryKind::Whiteout`] and
 /// [`EntryKind::OpaqueDir`]; aufs metadata is skipped. Sparse files (old GNU and PAX 0.0, 0.1
@@ -126,14 +127,21 @@ pub fn walk_layer<R: Read>(
         limit: Cell::new(u64::MAX),
         cause: RefCell::new(None),
     });
-    let fail = |e: io::Error, path: &str| -> Error {
+    // Errors between entries happen before the next path is known: they name the entry
+    // they follow.
+    let fail = |e: io::Error, after: &str| -> Error {
+        let place = if after.is_empty() {
+            "at the start of the tar".to_string()
+        } else {
+            format!("in the tar header after {after:?}")
+        };
         if let Some(cause) = guard.cause.borrow_mut().take() {
-            return with_layer(cause, layer_digest, path);
+            return with_layer(cause, layer_digest, "");
         }
         Error::Layer {
             layer: layer_digest.to_string(),
-            path: path.to_string(),
-            reason: e.to_string(),
+            path: String::new(),
+            reason: format!("{place}: {e}"),
         }
     };
     let mut archive = tar::Archive::new(Guarded {
@@ -193,7 +201,7 @@ pub fn walk_layer<R: Read>(
         }
     }
     let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| fail(e, ""))?;
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| fail(e, &last_path))?;
     if let Some(cause) = guard.cause.borrow_mut().take() {
         return Err(with_layer(cause, layer_digest, ""));
     }

@@ -360,3 +360,49 @@ fn layers_can_be_walked_on_other_threads() {
     });
     assert_eq!(counts, [5, 3, 3, 9, 7]);
 }
+
+#[test]
+fn tags_from_repositories_file_and_full_ref_names() {
+    let tar = tar_of(&[("etc/a", b"a")]);
+    let config = config_for(&[sha256(&tar)]);
+    let c = format!("{}.json", &sha256(&config)[7..]);
+    let manifest =
+        serde_json::to_vec(&serde_json::json!([{"Config": c, "Layers": ["abc/layer.tar"]}]))
+            .unwrap();
+    let repositories =
+        br#"{"docker.io/library/old":{"1.0":"abc","other":"zzz"},"example.com/x":{"v":"abc"}}"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("old.tar");
+    std::fs::write(
+        &file,
+        tar_of(&[
+            ("manifest.json", &manifest),
+            (&c, &config),
+            ("abc/layer.tar", &tar),
+            ("repositories", repositories),
+        ]),
+    )
+    .unwrap();
+    let src = opened(&file.display().to_string().parse().unwrap());
+    assert_eq!(src.metadata().repo_tags, ["example.com/x:v", "old:1.0"]);
+
+    // skopeo writes `oci:DIR:NAME:TAG` references into ref.name whole.
+    let dir = tmp.path().join("layout");
+    let written = write_layout(&dir, &[TestLayer::gzip(tar)]);
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
+        "docker.io/library/alpine:3".into();
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let src = opened(
+        &format!("oci:{}:docker.io/library/alpine:3", dir.display())
+            .parse()
+            .unwrap(),
+    );
+    assert_eq!(src.metadata().repo_tags, ["alpine:3"]);
+    assert_eq!(
+        src.metadata().repo_digests,
+        [format!("alpine@{}", written.manifest_digest)]
+    );
+}
