@@ -103,15 +103,12 @@ impl<'a> ReleaseFiles<'a> {
         }
     }
 
-    /// The text of `path` in the final filesystem, following symlinks.
+    /// The text of `path` in the final filesystem, following symlinks. A path that is a
+    /// symlink in the final filesystem is always followed, even if some content was recorded
+    /// under its own name (a walker may hand a symlink's entry to the analyzer too).
     fn text(&self, path: &str) -> Option<String> {
-        let bytes = match self.contents.get(path) {
-            Some(bytes) => *bytes,
-            None => {
-                let target = resolve_symlinks(path, self.symlinks)?;
-                *self.contents.get(target.as_str())?
-            }
-        };
+        let target = resolve_symlinks(path, self.symlinks)?;
+        let bytes = self.contents.get(target.as_str())?;
         Some(String::from_utf8_lossy(bytes).into_owned())
     }
 

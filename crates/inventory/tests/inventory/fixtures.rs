@@ -379,6 +379,14 @@ fn os_release_through_symlinks() {
         let os = os_of(files, &[("etc/os-release", target)]).unwrap();
         assert_eq!(os.name, "12.15", "{target}");
     }
+    // A symlink's own entry analysed as if it were a file (empty content) does not hide the
+    // target.
+    let os = os_of(
+        &[("usr/lib/os-release", &d12), ("etc/os-release", b"")],
+        &[("etc/os-release", "../usr/lib/os-release")],
+    )
+    .unwrap();
+    assert_eq!((os.family.as_str(), os.name.as_str()), ("debian", "12"));
     // A chain through a directory link.
     let os = os_of(
         &[("usr/lib/os-release", b"ID=alpine\nVERSION_ID=3.20.3\n")],
