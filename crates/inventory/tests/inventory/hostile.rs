@@ -2,7 +2,7 @@
 //! malformed release files. Nothing may panic, hang or allocate from a lying length; bad
 //! records are skipped and the good ones still reported.
 
-use crate::common::{one_layer, read_shared, try_analyze};
+use crate::common::{one_layer, read_shared, try_analyze, warnings_of};
 use crate::rpm_builder::{INT32, STRING, STRING_ARRAY, header, ndb, simple_header};
 use osprey_inventory::resolve;
 use osprey_model::Package;
@@ -229,6 +229,35 @@ fn malformed_os_release() {
     assert_eq!(
         resolve(&one_layer(&[("etc/os-release", b"NAME=x\n")])).os,
         None
+    );
+}
+
+#[test]
+fn skipped_records_are_logged_with_file_and_line() {
+    let apk = read_shared("fixtures/pkgdb/apk/trivy-apk-testdata/lib/apk/db/installed");
+    let log = warnings_of(|| {
+        packages("lib/apk/db/installed", &apk).unwrap();
+    });
+    assert!(
+        log.contains("invalid entry without a package name or version")
+            && log.contains("path=\"lib/apk/db/installed\"")
+            && log.contains("line=23")
+            && log.contains("invalidPackageWithoutAVersion"),
+        "{log}"
+    );
+    let log = warnings_of(|| {
+        packages("var/lib/dpkg/status", b"Package: a\nno colon\nVersion: 1\n").unwrap();
+    });
+    assert!(
+        log.contains("line=2") && log.contains("not a `Field: value` line"),
+        "{log}"
+    );
+    let log = warnings_of(|| {
+        packages("var/lib/rpm/Packages.db", &ndb(&[vec![0; 12]])).unwrap();
+    });
+    assert!(
+        log.contains("package index 1") && log.contains("index entry count 0"),
+        "{log}"
     );
 }
 
