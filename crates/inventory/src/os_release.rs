@@ -232,7 +232,9 @@ pub fn detect_os(squashed: &Squashed) -> Option<OsInfo> {
         .iter()
         .find_map(|path| Some(parse_os_release(&files.text(path)?, path)));
     match os_release {
-        Some(fields) if fields.contains_key("ID") => Some(from_os_release(&fields, &files)),
+        Some(fields) if fields.get("ID").is_some_and(|id| !id.is_empty()) => {
+            Some(from_os_release(&fields, &files))
+        }
         _ => from_release_files(&files),
     }
 }

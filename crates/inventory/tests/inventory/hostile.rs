@@ -226,10 +226,9 @@ fn malformed_os_release() {
     assert_eq!((os.family.as_str(), os.name.as_str()), ("debian", "12"));
     assert_eq!(os.pretty_name.as_deref(), Some("a \"quoted\" name"));
     // No ID: not an os-release we can use, and nothing else to go on.
-    assert_eq!(
-        resolve(&one_layer(&[("etc/os-release", b"NAME=x\n")])).os,
-        None
-    );
+    for text in [&b"NAME=x\n"[..], b"ID=\"\"\n"] {
+        assert_eq!(resolve(&one_layer(&[("etc/os-release", text)])).os, None);
+    }
 }
 
 #[test]
