@@ -6,7 +6,7 @@
 //! [`resolve`] turns the squashed facts into the final [`Inventory`]: the OS, the packages with
 //! the layer that added them, their dependency IDs and their package URLs.
 //!
-//! OS catalogers: [`dpkg`](crate::dpkg) (`status` and distroless `status.d/`), `apk`
+//! OS catalogers: `dpkg` (`status` and distroless `status.d/`), `apk`
 //! (`lib/apk/db/installed`), `rpm` (SQLite, NDB and BerkeleyDB databases, read in-house) and OS
 //! detection from `os-release` and the distribution release files. Language catalogers live in
 //! the `lang` module.
@@ -36,8 +36,6 @@ mod stanza;
 
 use osprey_model::{OsInfo, Package};
 use osprey_scan::{Analyzer, Squashed};
-
-pub use os_release::detect_os;
 
 /// Every analyzer of this crate: OS detection, the OS package catalogers and the language
 /// catalogers, in the order the walker should offer files (the order does not change results).
@@ -69,7 +67,7 @@ pub struct Inventory {
 /// which it was continuously present; link dpkg dependencies across `status.d` files; add the
 /// language packages; give OS packages their package URL with the distro qualifier.
 pub fn resolve(squashed: &Squashed) -> Inventory {
-    let os = detect_os(squashed);
+    let os = os_release::detect_os(squashed);
     let mut packages = layers::final_os_packages(squashed);
     dpkg::link_dependencies(&mut packages);
     for package in &mut packages {

@@ -226,7 +226,7 @@ fn family_from_id(id: &str) -> String {
 }
 
 /// Detects the OS from the release files in the final filesystem.
-pub fn detect_os(squashed: &Squashed) -> Option<OsInfo> {
+pub(crate) fn detect_os(squashed: &Squashed) -> Option<OsInfo> {
     let files = ReleaseFiles::from_squashed(squashed);
     let os_release = ["etc/os-release", "usr/lib/os-release"]
         .iter()
