@@ -64,3 +64,35 @@ fn deleted_database_reports_nothing() {
     };
     assert!(resolve(&squashed).packages.is_empty());
 }
+
+#[test]
+fn order_does_not_depend_on_fact_order() {
+    let status_d = |name: &str| -> Vec<u8> { status(&[(name, "1")]) };
+    let files = ["zeta", "alpha", "mid"];
+    let mut facts = Vec::new();
+    for name in files {
+        facts.extend(located(
+            0,
+            true,
+            analyze(&format!("var/lib/dpkg/status.d/{name}"), &status_d(name)),
+        ));
+    }
+    facts.extend(located(
+        0,
+        true,
+        analyze("lib/apk/db/installed", b"P:musl\nV:1.2.4-r2\n"),
+    ));
+    let forward = Squashed {
+        facts: facts.clone(),
+        ..Squashed::default()
+    };
+    facts.reverse();
+    let backward = Squashed {
+        facts,
+        ..Squashed::default()
+    };
+    let (a, b) = (resolve(&forward), resolve(&backward));
+    assert_eq!(a, b);
+    let names: Vec<&str> = a.packages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["musl", "alpha", "mid", "zeta"]);
+}
