@@ -51,7 +51,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
 }
 
 /// What an image or root filesystem has installed.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Inventory {
     /// The detected operating system, when one was recognised.
     pub os: Option<OsInfo>,
