@@ -10,13 +10,18 @@ pub fn analyze_and_resolve(path: &str, bytes: &[u8]) {
         mode: 0o644,
     };
     let mut squashed = Squashed::default();
-    for analyzer in osprey_inventory::analyzers().iter().filter(|a| a.wants(&meta)) {
+    for analyzer in osprey_inventory::analyzers()
+        .iter()
+        .filter(|a| a.wants(&meta))
+    {
         if let Ok(facts) = analyzer.analyze(&meta, bytes) {
-            squashed.facts.extend(facts.into_iter().map(|fact| LocatedFact {
-                layer: Some(0),
-                in_final_fs: true,
-                fact,
-            }));
+            squashed
+                .facts
+                .extend(facts.into_iter().map(|fact| LocatedFact {
+                    layer: Some(0),
+                    in_final_fs: true,
+                    fact,
+                }));
         }
     }
     let _ = osprey_inventory::resolve(&squashed);

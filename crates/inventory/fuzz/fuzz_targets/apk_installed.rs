@@ -3,4 +3,7 @@
 
 mod analyze;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve("lib/apk/db/installed", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve(
+    "lib/apk/db/installed",
+    data
+));

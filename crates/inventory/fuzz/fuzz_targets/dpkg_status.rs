@@ -3,4 +3,7 @@
 
 mod analyze;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve("var/lib/dpkg/status", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve(
+    "var/lib/dpkg/status",
+    data
+));

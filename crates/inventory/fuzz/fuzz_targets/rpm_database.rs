@@ -4,4 +4,7 @@
 
 mod analyze;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve("var/lib/rpm/Packages", data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| analyze::analyze_and_resolve(
+    "var/lib/rpm/Packages",
+    data
+));
