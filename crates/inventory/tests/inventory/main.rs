@@ -5,6 +5,7 @@
 mod common;
 mod distroless;
 mod fixtures;
+mod host_dpkg;
 mod hostile;
 mod layers;
 mod rpm_builder;
