@@ -27,6 +27,7 @@
 
 mod apk;
 mod dpkg;
+mod dpkg_copyright;
 pub mod lang;
 mod layers;
 mod os_release;
@@ -43,6 +44,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     let mut all: Vec<Box<dyn Analyzer>> = vec![
         Box::new(os_release::OsReleaseAnalyzer),
         Box::new(dpkg::DpkgAnalyzer),
+        Box::new(dpkg_copyright::DpkgCopyrightAnalyzer),
         Box::new(apk::ApkAnalyzer),
         Box::new(rpm::RpmAnalyzer),
     ];
@@ -64,12 +66,14 @@ pub struct Inventory {
 ///
 /// Steps: detect the OS from release files in the final filesystem; take OS packages from
 /// package databases in the final filesystem only, each attributed to the lowest layer from
-/// which it was continuously present; link dpkg dependencies across `status.d` files; add the
-/// language packages; give OS packages their package URL with the distro qualifier.
+/// which it was continuously present; link dpkg dependencies across `status.d` files; take deb
+/// licences from `usr/share/doc/<package>/copyright`; give OS packages their package URL with
+/// the distro qualifier; add the language packages.
 pub fn resolve(squashed: &Squashed) -> Inventory {
     let os = os_release::detect_os(squashed);
     let mut packages = layers::final_os_packages(squashed);
     dpkg::link_dependencies(&mut packages);
+    dpkg_copyright::attach_licenses(&mut packages, squashed);
     for package in &mut packages {
         package.purl = purl::os_package_purl(package, os.as_ref());
     }

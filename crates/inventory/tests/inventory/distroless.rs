@@ -137,6 +137,23 @@ fn distroless_base_has_its_twelve_debian_packages() {
         purl("zlib1g"),
         "pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&distro=debian-12.15&epoch=1&upstream=zlib"
     );
+    // Licences from usr/share/doc/<package>/copyright (expected values: `grep '^License:'` of
+    // the DEP-5 files, `grep -o /usr/share/common-licenses/...` of the free-form ones, in
+    // order of appearance).
+    let licenses = |name: &str| {
+        inventory
+            .packages
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .licenses
+            .clone()
+    };
+    assert_eq!(licenses("zlib1g"), ["Zlib"]);
+    assert_eq!(licenses("tzdata"), ["public-domain"]);
+    assert_eq!(licenses("netbase"), ["GPL-2"]);
+    assert_eq!(licenses("libc6"), ["LGPL-2.1", "GPL-2"]);
+    assert_eq!(licenses("ca-certificates"), ["GPL-2+", "MPL-2.0"]);
     // Dependencies cross status.d files: openssl depends on libssl3 and libc6.
     let openssl = inventory
         .packages
