@@ -287,6 +287,10 @@ fn targets() -> Vec<(&'static str, Vec<u8>)> {
             "etc/os-release",
             read_shared("fixtures/pkgdb/os-release/debian-12/os-release"),
         ),
+        (
+            "usr/share/doc/x/copyright",
+            b"Format: x\nLicense: GPL-2+\n see /usr/share/common-licenses/GPL-2\n".to_vec(),
+        ),
     ]
 }
 
@@ -294,7 +298,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096), which in 0usize..6) {
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096), which in 0usize..7) {
         let (path, _) = &targets()[which];
         let _ = try_analyze(path, &bytes);
         let mut squashed = one_layer(&[]);
@@ -306,7 +310,7 @@ proptest! {
 
     #[test]
     fn mutated_fixtures_never_panic(
-        which in 0usize..6,
+        which in 0usize..7,
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..32),
         cut in any::<prop::sample::Index>(),
     ) {
