@@ -6,7 +6,8 @@
 //! [`resolve`] turns the squashed facts into the final [`Inventory`]: the OS, the packages with
 //! the layer that added them, their dependency IDs and their package URLs.
 //!
-//! OS catalogers: `dpkg` (`status` and distroless `status.d/`), `apk`
+//! OS catalogers: `dpkg` (`status` and distroless `status.d/`, licences from
+//! `usr/share/doc/<package>/copyright`), `apk`
 //! (`lib/apk/db/installed`), `rpm` (SQLite, NDB and BerkeleyDB databases, read in-house) and OS
 //! detection from `os-release` and the distribution release files. Language catalogers live in
 //! the `lang` module.
