@@ -1,4 +1,4 @@
-//! apk: `lib/apk/db/installed` (Alpine, Wolfi, Chainguard).
+//! apk: `lib/apk/db/installed` or `usr/lib/apk/db/installed` (Alpine, Wolfi, Chainguard).
 //!
 //! One record per package, records separated by blank lines, each line `X:value` with a
 //! one-letter key: `P` name, `V` version, `A` architecture, `o` origin (the source package),
@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const ANALYZER: &str = "apk";
 const INSTALLED: &str = "lib/apk/db/installed";
+/// Where apk-tools 3 keeps the database (with `lib/apk` a symlink to it on some images).
+const INSTALLED_USR: &str = "usr/lib/apk/db/installed";
 
 /// Catalogs `lib/apk/db/installed`.
 pub(crate) struct ApkAnalyzer;
@@ -29,7 +31,7 @@ impl Analyzer for ApkAnalyzer {
     }
 
     fn wants(&self, file: &FileMeta<'_>) -> bool {
-        file.path == INSTALLED
+        file.path == INSTALLED || file.path == INSTALLED_USR
     }
 
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
