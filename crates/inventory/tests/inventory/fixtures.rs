@@ -182,6 +182,22 @@ fn apk_installed_databases() {
         "apk/trivy-apk-testdata/lib/apk/db/installed",
     );
     assert_eq!(inventory.packages.len(), 15);
+    let usr = resolve_one(
+        "usr/lib/apk/db/installed",
+        "apk/trivy-apk-testdata/lib/apk/db/installed",
+    );
+    assert_eq!(
+        usr.packages,
+        inventory
+            .packages
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                p.location.path = "usr/lib/apk/db/installed".to_string();
+                p
+            })
+            .collect::<Vec<_>>()
+    );
     let packages = by_name(&inventory.packages);
     assert!(!packages.contains_key("invalidPackageWithoutAVersion"));
     let musl = packages["musl"];
