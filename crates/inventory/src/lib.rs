@@ -7,3 +7,4 @@
 //!
 //! It must not touch: layer reading, whiteouts, vulnerabilities or rendering.
 #![deny(missing_docs)]
+pub mod lang;
