@@ -297,6 +297,72 @@ mod tests {
         );
     }
 
+    /// A 32-bit big-endian ELF with no section headers and one writable load segment (file
+    /// offset 0 at vaddr 0x8000) holding a pre-1.18 pointer-format build info.
+    fn pointer_format_elf() -> Vec<u8> {
+        const BASE: u32 = 0x8000;
+        let version = b"go1.16.15";
+        let mut modinfo = vec![0xaa; 16];
+        modinfo
+            .extend(b"path\tex.com/old\nmod\tex.com/old\tv0.1.0\t\ndep\tb.com/c\tv1.0.0\th1:x\n");
+        modinfo.extend([0xbb; 16]);
+        let mut f = vec![0u8; 144];
+        let version_at = f.len() as u32;
+        f.extend(version);
+        let modinfo_at = f.len() as u32;
+        f.extend(&modinfo);
+        let total = f.len() as u32;
+        f[0..4].copy_from_slice(b"\x7fELF");
+        f[4] = 1; // 32-bit
+        f[5] = 2; // big endian
+        f[6] = 1;
+        f[28..32].copy_from_slice(&52u32.to_be_bytes()); // e_phoff
+        f[42..44].copy_from_slice(&32u16.to_be_bytes()); // e_phentsize
+        f[44..46].copy_from_slice(&1u16.to_be_bytes()); // e_phnum
+        let ph = 52;
+        f[ph..ph + 4].copy_from_slice(&PT_LOAD.to_be_bytes());
+        f[ph + 8..ph + 12].copy_from_slice(&BASE.to_be_bytes()); // p_vaddr
+        f[ph + 16..ph + 20].copy_from_slice(&total.to_be_bytes()); // p_filesz
+        f[ph + 24..ph + 28].copy_from_slice(&(PF_W | 4).to_be_bytes()); // RW
+        f[96..110].copy_from_slice(MAGIC);
+        f[110] = 4; // pointer size
+        f[111] = 1; // big endian, pointer format
+        f[112..116].copy_from_slice(&(BASE + 128).to_be_bytes());
+        f[116..120].copy_from_slice(&(BASE + 136).to_be_bytes());
+        f[128..132].copy_from_slice(&(BASE + version_at).to_be_bytes());
+        f[132..136].copy_from_slice(&(version.len() as u32).to_be_bytes());
+        f[136..140].copy_from_slice(&(BASE + modinfo_at).to_be_bytes());
+        f[140..144].copy_from_slice(&(modinfo.len() as u32).to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn pointer_format_32_bit_big_endian_without_sections() {
+        let bytes = pointer_format_elf();
+        let meta = FileMeta {
+            path: "bin/old",
+            size: bytes.len() as u64,
+            mode: 0o755,
+        };
+        let facts = GoBinaryAnalyzer.analyze(&meta, &bytes).expect("decodes");
+        let osprey_scan::FactKind::Packages(packages) = &facts[0].kind else {
+            panic!("packages fact");
+        };
+        let ids: Vec<String> = packages.iter().map(Package::id).collect();
+        assert_eq!(
+            ids,
+            ["ex.com/old@v0.1.0", "b.com/c@v1.0.0", "stdlib@v1.16.15"]
+        );
+        assert!(packages[0].root);
+        assert_eq!(packages[0].depends_on, ["b.com/c@v1.0.0"]);
+        // A string length that runs past the segment is an error naming the file.
+        let mut lying = pointer_format_elf();
+        lying[140..144].copy_from_slice(&0x00ff_ffffu32.to_be_bytes());
+        let err = GoBinaryAnalyzer.analyze(&meta, &lying).unwrap_err();
+        assert!(err.message.starts_with("bin/old: "), "{err}");
+        assert!(err.message.contains("runs past"), "{err}");
+    }
+
     #[test]
     fn stdlib_versions() {
         assert_eq!(stdlib_version("go1.19.8"), "v1.19.8");

@@ -151,4 +151,6 @@ fn parse_json<'a, T: serde::Deserialize<'a>>(
 #[cfg(test)]
 mod app_image_tests;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -296,20 +296,31 @@ enum ManifestKind {
 /// `None` for `package.json` files that describe neither (files inside an installed package,
 /// such as `node_modules/x/lib/package.json` or test fixtures).
 fn manifest_kind(path: &str) -> Option<ManifestKind> {
-    let segments: Vec<&str> = path.split('/').collect();
-    let (last, dirs) = segments.split_last()?;
-    if *last != "package.json" {
+    // Called for every file of every layer: decide on the file name before splitting.
+    if file_name(path) != "package.json" {
         return None;
     }
-    let Some(i) = dirs.iter().rposition(|s| *s == "node_modules") else {
-        return Some(ManifestKind::Project);
-    };
-    match &dirs[i + 1..] {
-        [name] if !name.is_empty() && !name.starts_with('@') => Some(ManifestKind::Installed),
-        [scope, name] if scope.starts_with('@') && !name.is_empty() => {
+    // Directory segments after the last `node_modules` segment, innermost last.
+    let mut after_modules: Option<(usize, [&str; 2])> = None;
+    for segment in parent_dir(path).split('/') {
+        if segment == "node_modules" {
+            after_modules = Some((0, ["", ""]));
+        } else if let Some((count, seen)) = &mut after_modules {
+            if *count < 2 {
+                seen[*count] = segment;
+            }
+            *count += 1;
+        }
+    }
+    match after_modules {
+        None => Some(ManifestKind::Project),
+        Some((1, [name, _])) if !name.is_empty() && !name.starts_with('@') => {
             Some(ManifestKind::Installed)
         }
-        _ => None,
+        Some((2, [scope, name])) if scope.starts_with('@') && !name.is_empty() => {
+            Some(ManifestKind::Installed)
+        }
+        Some(_) => None,
     }
 }
 

@@ -45,3 +45,172 @@ pub(crate) fn analyze(analyzer: &dyn Analyzer, path: &str, content: &[u8]) -> Ve
         })
         .collect()
 }
+
+mod resolve_tests {
+    use super::super::resolve;
+    use osprey_model::{Ecosystem, Package};
+    use osprey_scan::{Fact, FactKind, LocatedFact, Squashed};
+
+    fn located(
+        analyzer: &str,
+        path: &str,
+        layer: usize,
+        live: bool,
+        packages: Vec<Package>,
+    ) -> LocatedFact {
+        LocatedFact {
+            layer: Some(layer),
+            in_final_fs: live,
+            fact: Fact {
+                analyzer: analyzer.to_string(),
+                path: path.to_string(),
+                kind: FactKind::Packages(packages),
+            },
+        }
+    }
+
+    fn package(
+        ecosystem: Ecosystem,
+        pkg_type: &str,
+        name: &str,
+        version: &str,
+        path: &str,
+    ) -> Package {
+        let mut p = Package::new(ecosystem, name, version);
+        p.pkg_type = pkg_type.to_string();
+        p.location.path = path.to_string();
+        p
+    }
+
+    #[test]
+    fn only_final_files_of_our_analyzers_count_once_each_with_their_layer() {
+        let meta = "site/a-1.dist-info/METADATA";
+        let old = package(Ecosystem::Pypi, "python-pkg", "a", "1.0", meta);
+        let new = package(Ecosystem::Pypi, "python-pkg", "a", "2.0", meta);
+        let deb = package(
+            Ecosystem::Deb,
+            "dpkg",
+            "libc6",
+            "2.36",
+            "var/lib/dpkg/status",
+        );
+        let squashed = Squashed {
+            facts: vec![
+                located("python-pkg", meta, 0, false, vec![old]),
+                located("python-pkg", meta, 2, true, vec![new.clone(), new]),
+                located("dpkg", "var/lib/dpkg/status", 0, true, vec![deb]),
+            ],
+            ..Squashed::default()
+        };
+        let packages = resolve(&squashed);
+        assert_eq!(packages.len(), 1, "{packages:#?}");
+        assert_eq!(packages[0].id(), "a@2.0");
+        assert_eq!(packages[0].location.layer, Some(2));
+        assert_eq!(packages[0].purl, "pkg:pypi/a@2.0");
+    }
+
+    #[test]
+    fn yarn_entries_fold_into_installed_packages_under_the_lockfile_directory() {
+        let mut locked = package(Ecosystem::Npm, "yarn", "lodash", "4.17.11", "web/yarn.lock");
+        locked.lockfile = Some("web/yarn.lock".into());
+        let mut missing = package(Ecosystem::Npm, "yarn", "left-pad", "1.3.0", "web/yarn.lock");
+        missing.lockfile = Some("web/yarn.lock".into());
+        let installed = package(
+            Ecosystem::Npm,
+            "node-pkg",
+            "lodash",
+            "4.17.11",
+            "web/node_modules/lodash/package.json",
+        );
+        let elsewhere = package(
+            Ecosystem::Npm,
+            "node-pkg",
+            "lodash",
+            "4.17.11",
+            "other/node_modules/lodash/package.json",
+        );
+        let squashed = Squashed {
+            facts: vec![
+                located("yarn-lock", "web/yarn.lock", 1, true, vec![locked, missing]),
+                located(
+                    "node-pkg",
+                    "web/node_modules/lodash/package.json",
+                    2,
+                    true,
+                    vec![installed],
+                ),
+                located(
+                    "node-pkg",
+                    "other/node_modules/lodash/package.json",
+                    2,
+                    true,
+                    vec![elsewhere],
+                ),
+            ],
+            ..Squashed::default()
+        };
+        let packages = resolve(&squashed);
+        let summary: Vec<(String, String, Option<String>, Option<usize>)> = packages
+            .iter()
+            .map(|p| {
+                (
+                    p.id(),
+                    p.location.path.clone(),
+                    p.lockfile.clone(),
+                    p.location.layer,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "lodash@4.17.11".into(),
+                    "other/node_modules/lodash/package.json".into(),
+                    None,
+                    Some(2)
+                ),
+                (
+                    "lodash@4.17.11".into(),
+                    "web/node_modules/lodash/package.json".into(),
+                    Some("web/yarn.lock".into()),
+                    Some(2)
+                ),
+                (
+                    "left-pad@1.3.0".into(),
+                    "web/yarn.lock".into(),
+                    None,
+                    Some(1)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn go_sum_counts_only_without_a_go_mod_beside_it() {
+        let sum_a = package(
+            Ecosystem::Golang,
+            "gosum",
+            "x.com/a",
+            "v1.0.0",
+            "svc/go.sum",
+        );
+        let sum_b = package(
+            Ecosystem::Golang,
+            "gosum",
+            "x.com/b",
+            "v1.0.0",
+            "lib/go.sum",
+        );
+        let squashed = Squashed {
+            facts: vec![
+                located("gomod", "svc/go.mod", 0, true, Vec::new()),
+                located("gomod", "svc/go.sum", 0, true, vec![sum_a]),
+                located("gomod", "lib/go.sum", 0, true, vec![sum_b]),
+            ],
+            ..Squashed::default()
+        };
+        let ids: Vec<String> = resolve(&squashed).iter().map(Package::id).collect();
+        assert_eq!(ids, ["x.com/b@v1.0.0"]);
+    }
+}
