@@ -364,6 +364,43 @@ mod tests {
     }
 
     #[test]
+    fn real_stripped_binary_without_section_headers() {
+        // gohello from the app image, with its section header table removed as a stripper
+        // may do: the build info must still be found through the program headers.
+        let mut bytes = crate::lang::tests::app_image_file("app/bin/gohello");
+        let meta = FileMeta {
+            path: "app/bin/gohello",
+            size: bytes.len() as u64,
+            mode: 0o755,
+        };
+        let ids = |facts: Vec<Fact>| -> Vec<String> {
+            facts
+                .into_iter()
+                .flat_map(|f| match f.kind {
+                    osprey_scan::FactKind::Packages(p) => p,
+                    _ => Vec::new(),
+                })
+                .map(|p| p.id())
+                .collect()
+        };
+        let with_sections = ids(GoBinaryAnalyzer.analyze(&meta, &bytes).expect("decodes"));
+        bytes[40..48].fill(0); // e_shoff
+        bytes[60..64].fill(0); // e_shnum, e_shstrndx
+        let without = ids(GoBinaryAnalyzer.analyze(&meta, &bytes).expect("decodes"));
+        assert_eq!(with_sections, without);
+        assert_eq!(
+            without,
+            ["example.com/fixtures/gohello@(devel)", "stdlib@v1.19.8"]
+        );
+        // Cut inside the build info: an error naming the file, not a panic.
+        let at = memchr::memmem::find(&bytes, MAGIC).expect("magic");
+        let err = GoBinaryAnalyzer
+            .analyze(&meta, &bytes[..at + 40])
+            .unwrap_err();
+        assert!(err.message.starts_with("app/bin/gohello: "), "{err}");
+    }
+
+    #[test]
     fn stdlib_versions() {
         assert_eq!(stdlib_version("go1.19.8"), "v1.19.8");
         assert_eq!(stdlib_version("go1.22rc1"), "v1.22rc1");

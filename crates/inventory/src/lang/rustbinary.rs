@@ -172,6 +172,39 @@ mod tests {
     }
 
     #[test]
+    fn real_auditable_binary_and_its_corruptions() {
+        let bytes = crate::lang::tests::app_image_file("app/bin/rusthello");
+        let facts = run(&bytes).expect("parses");
+        let osprey_scan::FactKind::Packages(packages) = &facts[0].kind else {
+            panic!("packages fact");
+        };
+        let ids: Vec<String> = packages.iter().map(Package::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "libc@0.2.191",
+                "rusthello@0.1.0",
+                "smallvec@1.6.0",
+                "time@0.1.43"
+            ]
+        );
+        // Truncated: the section header table sits at the end of the file.
+        let err = run(&bytes[..bytes.len() / 2]).unwrap_err();
+        assert!(err.message.contains("truncated ELF"), "{err}");
+        // Lying size: grow every section's size field past the end of the file. Section
+        // headers start at e_shoff; sh_size is at +32 in each 64-byte entry.
+        let mut lying = bytes.clone();
+        let shoff = u64::from_le_bytes(lying[40..48].try_into().expect("8 bytes")) as usize;
+        let shnum = u16::from_le_bytes(lying[60..62].try_into().expect("2 bytes")) as usize;
+        for i in 0..shnum {
+            let at = shoff + i * 64 + 32;
+            lying[at..at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        }
+        let err = run(&lying).unwrap_err();
+        assert!(err.message.starts_with("bin/x: truncated ELF"), "{err}");
+    }
+
+    #[test]
     fn hostile_payloads_are_errors() {
         // Not zlib.
         let elf = tiny_elf_with_section(".dep-v0", b"definitely not zlib");

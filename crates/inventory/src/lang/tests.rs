@@ -214,3 +214,44 @@ mod resolve_tests {
         assert_eq!(ids, ["x.com/b@v1.0.0"]);
     }
 }
+
+/// The bytes of `path` in the `app` image fixture, read from its OCI layer blobs (the topmost
+/// layer that has it).
+pub(crate) fn app_image_file(path: &str) -> Vec<u8> {
+    use std::io::Read;
+    let image = shared().join("images/out/app/oci");
+    let read_json = |p: std::path::PathBuf| -> serde_json::Value {
+        let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let blob = |digest: &str| {
+        image
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let index = read_json(image.join("index.json"));
+    let manifest = read_json(blob(
+        index["manifests"][0]["digest"].as_str().expect("digest"),
+    ));
+    let mut found = None;
+    for layer in manifest["layers"].as_array().expect("layers") {
+        let file =
+            std::fs::File::open(blob(layer["digest"].as_str().expect("digest"))).expect("blob");
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        for entry in archive.entries().expect("tar") {
+            let mut entry = entry.expect("entry");
+            if entry
+                .path()
+                .expect("path")
+                .to_string_lossy()
+                .trim_start_matches("./")
+                == path
+            {
+                let mut bytes = Vec::new();
+                entry.read_to_end(&mut bytes).expect("read");
+                found = Some(bytes);
+            }
+        }
+    }
+    found.unwrap_or_else(|| panic!("{path} is not in the app image"))
+}
