@@ -77,7 +77,9 @@ mod tests {
                 .count();
             assert_eq!(packages.len(), expected, "{file}");
         }
-        let raw = fixture("dotnet/happy.deps.json");
+        // With the byte order mark .NET tools often write.
+        let mut raw = b"\xef\xbb\xbf".to_vec();
+        raw.extend(fixture("dotnet/happy.deps.json"));
         let packages = analyze(&DepsJsonAnalyzer, "app.deps.json", &raw);
         assert_eq!(packages[0].id(), "Newtonsoft.Json@13.0.1");
     }

@@ -174,11 +174,12 @@ fn from_manifest(text: &str) -> Option<Package> {
     };
     let version = attr("Implementation-Version").or_else(|| attr("Bundle-Version"))?;
     let group = attr("Implementation-Vendor-Id")?;
-    let artifact = attr("Implementation-Title")
-        .or_else(|| attr("Bundle-SymbolicName"))?
-        .rsplit('.')
-        .next()?
-        .to_string();
+    // Titles are often prose ("Apache Commons IO"); only an identifier-like one can be an
+    // artifact ID.
+    let artifact = attr("Implementation-Title")?;
+    if artifact.contains(char::is_whitespace) || group.contains(char::is_whitespace) {
+        return None;
+    }
     Some(jar_package(&group, &artifact, &version))
 }
 
@@ -256,6 +257,15 @@ pub(crate) mod tests {
             all.iter()
                 .all(|p| p.location.path == "app/lib/app.war" && p.pkg_type == "jar")
         );
+    }
+
+    #[test]
+    fn prose_manifest_titles_are_not_artifacts() {
+        let jar = zip_of(&[(
+            "META-INF/MANIFEST.MF",
+            b"Implementation-Title: Apache Commons IO\nImplementation-Version: 2.6\nImplementation-Vendor-Id: org.apache\n",
+        )]);
+        assert!(run(&jar).expect("parses").is_empty());
     }
 
     #[test]

@@ -14,6 +14,27 @@
 //! - Python packages carry the normalised names of their requirements in `depends_on`;
 //!   [`resolve`] replaces them with `name@version` IDs of packages in the same directory and
 //!   drops the rest.
+//!
+//! ```
+//! use osprey_inventory::lang;
+//! use osprey_scan::{FileMeta, LocatedFact, Squashed};
+//!
+//! let path = "usr/lib/python3/site-packages/PyYAML-5.3.1.dist-info/METADATA";
+//! let content = b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.3.1\nLicense: MIT\n";
+//! let file = FileMeta { path, size: content.len() as u64, mode: 0o644 };
+//! let mut squashed = Squashed::default();
+//! for analyzer in lang::analyzers() {
+//!     if analyzer.wants(&file) {
+//!         for fact in analyzer.analyze(&file, content).expect("valid metadata") {
+//!             squashed.facts.push(LocatedFact { layer: Some(1), in_final_fs: true, fact });
+//!         }
+//!     }
+//! }
+//! let packages = lang::resolve(&squashed);
+//! assert_eq!(packages.len(), 1);
+//! assert_eq!(packages[0].purl, "pkg:pypi/pyyaml@5.3.1");
+//! assert_eq!(packages[0].location.layer, Some(1));
+//! ```
 
 use osprey_model::Package;
 use osprey_scan::{Analyzer, AnalyzerError, Fact, FactKind, Squashed};
@@ -145,6 +166,8 @@ fn parse_json<'a, T: serde::Deserialize<'a>>(
     path: &str,
     content: &'a [u8],
 ) -> Result<T, AnalyzerError> {
+    // .NET tools and Windows editors write a UTF-8 byte order mark, which JSON forbids.
+    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
     serde_json::from_slice(content).map_err(|e| AnalyzerError::new(format!("{path}: {e}")))
 }
 
