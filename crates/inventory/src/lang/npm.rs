@@ -384,12 +384,17 @@ impl Analyzer for PackageJsonAnalyzer {
 /// `package.json` stays the evidence and gains the lockfile, direct, dev and dependency facts;
 /// unmatched entries point at their lockfile.
 pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
-    let installed: HashMap<String, usize> = packages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.ecosystem == Ecosystem::Npm && p.pkg_type == "node-pkg")
-        .map(|(i, p)| (p.location.path.clone(), i))
-        .collect();
+    let mut installed: HashMap<&str, usize> = HashMap::new();
+    let mut installed_by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        if p.ecosystem == Ecosystem::Npm && p.pkg_type == "node-pkg" {
+            installed.insert(&p.location.path, i);
+            installed_by_id
+                .entry((&p.name, &p.version))
+                .or_default()
+                .push(i);
+        }
+    }
     let mut merged_into: Vec<(usize, usize)> = Vec::new();
     let mut unmatched = Vec::new();
     for (i, p) in packages.iter().enumerate() {
@@ -400,15 +405,17 @@ pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
             continue;
         };
         let same = |j: &usize| packages[*j].name == p.name && packages[*j].version == p.version;
-        if let Some(&j) = installed.get(&p.location.path).filter(|j| same(j)) {
+        if let Some(&j) = installed.get(p.location.path.as_str()).filter(|j| same(j)) {
             merged_into.push((i, j));
             continue;
         }
         let modules = join(parent_dir(lockfile), "node_modules/");
-        let matches: Vec<usize> = installed
-            .iter()
-            .filter(|(path, j)| path.starts_with(&modules) && same(j))
-            .map(|(_, &j)| j)
+        let matches: Vec<usize> = installed_by_id
+            .get(&(p.name.as_str(), p.version.as_str()))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&j| packages[j].location.path.starts_with(&modules))
             .collect();
         if matches.is_empty() {
             unmatched.push(i);
