@@ -1,16 +1,20 @@
 //! Go module files: `go.mod` (`require` with `// indirect`, `replace`) and `go.sum`.
 //!
-//! `go.sum` lists every module whose hash the build checked, including modules pruned from the
-//! build graph, so it only stands in for a missing `go.mod`: [`drop_superseded_go_sum`] removes
-//! its packages when the same directory has a `go.mod`.
+//! Since Go 1.17 a `go.mod` lists every module of the build; before, it lists only direct
+//! requirements, and `go.sum` (which also names modules pruned from the build graph) fills in
+//! the rest. So a `go.sum` package is reported (at the highest version `go.sum` names for its
+//! module, as minimal version selection would pick) only when no `go.mod` sits beside it, or
+//! when that `go.mod` declares a Go version before 1.17 and does not require the module
+//! itself. Such a `go.mod` keeps its bytes as a [`FactKind::Content`] fact so that
+//! [`merge_go_sum`] can tell after the squash.
 
 use super::{file_name, packages_fact, parent_dir, utf8};
 use osprey_model::{Ecosystem, Package};
-use osprey_scan::{Analyzer, AnalyzerError, Fact, FileMeta};
-use std::collections::{BTreeSet, HashSet};
+use osprey_scan::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta, LocatedFact};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
 
-/// The analyzer name, used by [`super::resolve`] to find `go.mod` facts.
-pub(crate) const GO_MOD_ANALYZER: &str = "gomod";
+const GO_MOD_ANALYZER: &str = "gomod";
 
 /// Reads `go.mod` and `go.sum` files.
 pub(crate) struct GoModAnalyzer;
@@ -30,16 +34,25 @@ impl Analyzer for GoModAnalyzer {
 
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
         let text = utf8(file.path, content)?;
-        let result = if file.path.ends_with("go.sum") {
-            parse_go_sum(text)
+        let err = |e: String| AnalyzerError::new(format!("{}: {e}", file.path));
+        let (mut packages, complete) = if file.path.ends_with("go.sum") {
+            (parse_go_sum(text).map_err(err)?, true)
         } else {
-            parse_go_mod(text)
+            let (packages, go_version) = parse_go_mod(text).map_err(err)?;
+            (packages, go_version.is_some_and(|v| v >= (1, 17)))
         };
-        let mut packages = result.map_err(|e| AnalyzerError::new(format!("{}: {e}", file.path)))?;
         for p in &mut packages {
             p.location.path = file.path.to_string();
         }
-        Ok(packages_fact(self.name(), file.path, packages))
+        let mut facts = packages_fact(self.name(), file.path, packages);
+        if !complete {
+            facts.push(Fact {
+                analyzer: self.name().to_string(),
+                path: file.path.to_string(),
+                kind: FactKind::Content(content.to_vec()),
+            });
+        }
+        Ok(facts)
     }
 }
 
@@ -49,8 +62,9 @@ fn module(name: &str, version: &str, pkg_type: &str) -> Package {
     p
 }
 
-/// The required modules of a `go.mod`, with replacements applied.
-fn parse_go_mod(text: &str) -> Result<Vec<Package>, String> {
+/// The required modules of a `go.mod`, with replacements applied, and its `go` version.
+fn parse_go_mod(text: &str) -> Result<(Vec<Package>, Option<(u32, u32)>), String> {
+    let mut go_version = None;
     let mut requires: Vec<Package> = Vec::new();
     let mut replaces: Vec<(String, Option<String>, String, Option<String>)> = Vec::new();
     let mut block: Option<&str> = None;
@@ -82,6 +96,12 @@ fn parse_go_mod(text: &str) -> Result<Vec<Package>, String> {
             .map(|f| f.trim_matches('"'))
             .collect();
         match directive {
+            "go" => {
+                let mut parts = rest.split('.').map(|p| p.parse::<u32>().ok());
+                if let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) {
+                    go_version = Some((major, minor));
+                }
+            }
             "require" => {
                 let [name, version] = fields[..] else {
                     return Err(format!("line {n}: require needs a module and a version"));
@@ -130,12 +150,13 @@ fn parse_go_mod(text: &str) -> Result<Vec<Package>, String> {
         }
         packages.push(p);
     }
-    Ok(packages)
+    Ok((packages, go_version))
 }
 
-/// The modules of a `go.sum`, one per module and version (`/go.mod` hash lines included).
+/// The modules of a `go.sum` (`/go.mod`-only lines included), each at the highest version
+/// listed for it.
 fn parse_go_sum(text: &str) -> Result<Vec<Package>, String> {
-    let mut modules = BTreeSet::new();
+    let mut modules: BTreeMap<&str, &str> = BTreeMap::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -150,19 +171,98 @@ fn parse_go_sum(text: &str) -> Result<Vec<Package>, String> {
             ));
         };
         let version = version.strip_suffix("/go.mod").unwrap_or(version);
-        modules.insert((name.to_string(), version.to_string()));
+        let best = modules.entry(name).or_insert(version);
+        if compare_versions(version, best) == Ordering::Greater {
+            *best = version;
+        }
     }
     Ok(modules
         .into_iter()
-        .map(|(n, v)| module(&n, &v, "gosum"))
+        .map(|(n, v)| module(n, v, "gosum"))
         .collect())
 }
 
-/// Removes `go.sum` packages of directories that have a `go.mod` (whose requirements are the
-/// build list since Go 1.17).
-pub(crate) fn drop_superseded_go_sum(packages: &mut Vec<Package>, go_mod_dirs: &HashSet<String>) {
-    packages
-        .retain(|p| p.pkg_type != "gosum" || !go_mod_dirs.contains(parent_dir(&p.location.path)));
+/// Orders Go module versions (`v1.2.3`, `v0.0.0-20190308221718-c2843e01d9a2`,
+/// `v2.0.0+incompatible`) by semantic-versioning precedence.
+fn compare_versions(a: &str, b: &str) -> Ordering {
+    fn split(v: &str) -> ([u64; 3], Option<&str>) {
+        let v = v.trim_start_matches('v');
+        let v = v.split_once('+').map_or(v, |(core, _build)| core);
+        let (core, pre) = match v.split_once('-') {
+            Some((core, pre)) => (core, Some(pre)),
+            None => (v, None),
+        };
+        let mut numbers = [0; 3];
+        for (slot, part) in numbers.iter_mut().zip(core.split('.')) {
+            *slot = part.parse().unwrap_or(0);
+        }
+        (numbers, pre)
+    }
+    let (a_core, a_pre) = split(a);
+    let (b_core, b_pre) = split(b);
+    a_core.cmp(&b_core).then_with(|| match (a_pre, b_pre) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(a), Some(b)) => {
+            let mut a_ids = a.split('.');
+            let mut b_ids = b.split('.');
+            loop {
+                match (a_ids.next(), b_ids.next()) {
+                    (None, None) => return Ordering::Equal,
+                    (None, Some(_)) => return Ordering::Less,
+                    (Some(_), None) => return Ordering::Greater,
+                    (Some(x), Some(y)) => {
+                        let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+                            (Ok(x), Ok(y)) => x.cmp(&y),
+                            (Ok(_), Err(_)) => Ordering::Less,
+                            (Err(_), Ok(_)) => Ordering::Greater,
+                            (Err(_), Err(_)) => x.cmp(y),
+                        };
+                        if order != Ordering::Equal {
+                            return order;
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Applies the `go.sum` rule of the module docs to the final packages, given the final facts.
+pub(crate) fn merge_go_sum(packages: &mut Vec<Package>, live: &[&LocatedFact]) {
+    let mut with_go_mod = HashSet::new();
+    let mut incomplete = HashSet::new();
+    for located in live {
+        let fact = &located.fact;
+        if fact.analyzer != GO_MOD_ANALYZER || !fact.path.ends_with("go.mod") {
+            continue;
+        }
+        let dir = parent_dir(&fact.path);
+        with_go_mod.insert(dir);
+        if matches!(fact.kind, FactKind::Content(_)) {
+            incomplete.insert(dir);
+        }
+    }
+    let required: HashSet<(String, String)> = packages
+        .iter()
+        .filter(|p| p.pkg_type == "gomod")
+        .map(|p| (parent_dir(&p.location.path).to_string(), p.name.clone()))
+        .collect();
+    packages.retain_mut(|p| {
+        if p.pkg_type != "gosum" {
+            return true;
+        }
+        let dir = parent_dir(&p.location.path);
+        if !with_go_mod.contains(dir) {
+            return true;
+        }
+        if !incomplete.contains(dir) || required.contains(&(dir.to_string(), p.name.clone())) {
+            return false;
+        }
+        p.direct = Some(false);
+        true
+    });
 }
 
 #[cfg(test)]
@@ -197,42 +297,45 @@ mod tests {
     }
 
     #[test]
-    fn go_sum_fixtures_list_unique_modules() {
+    fn go_sum_fixtures_list_each_module_once() {
         for file in ["normal/go.sum", "go116/go.sum", "gomod_trivy.sum"] {
             let raw = fixture(&format!("gomod/{file}"));
             let text = String::from_utf8_lossy(&raw);
-            // Independent count: lines whose hash is for the whole module (not `/go.mod`),
-            // plus modules that only appear with a `/go.mod` hash.
-            let full: HashSet<(&str, &str)> = text
-                .lines()
-                .filter_map(|l| {
-                    let mut f = l.split(' ');
-                    Some((f.next()?, f.next()?))
-                })
-                .filter(|(_, v)| !v.ends_with("/go.mod"))
-                .collect();
-            let mod_only = text
-                .lines()
-                .filter_map(|l| {
-                    let mut f = l.split(' ');
-                    Some((f.next()?, f.next()?.strip_suffix("/go.mod")?))
-                })
-                .filter(|pair| !full.contains(pair))
-                .collect::<HashSet<_>>()
-                .len();
+            // Independent count: distinct first fields (module paths) of the raw lines.
+            let modules: HashSet<&str> = text.lines().filter_map(|l| l.split(' ').next()).collect();
             let packages = analyze(&GoModAnalyzer, "src/go.sum", &raw);
-            assert_eq!(packages.len(), full.len() + mod_only, "{file}");
+            assert_eq!(packages.len(), modules.len(), "{file}");
         }
+    }
+
+    #[test]
+    fn highest_version_wins_by_semver_precedence() {
+        let sum = "a.com/x v1.2.0/go.mod h1:a=\na.com/x v1.10.0 h1:b=\na.com/x v1.10.0-rc.1 h1:c=\n\
+                   b.com/y v0.0.0-20190308221718-c2843e01d9a2/go.mod h1:d=\n\
+                   b.com/y v0.0.0-20200101000000-aaaaaaaaaaaa/go.mod h1:e=\n\
+                   c.com/z v2.0.0+incompatible h1:f=\nc.com/z v1.9.9 h1:g=\n";
+        let ids: Vec<String> = parse_go_sum(sum)
+            .expect("parses")
+            .iter()
+            .map(Package::id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "a.com/x@v1.10.0",
+                "b.com/y@v0.0.0-20200101000000-aaaaaaaaaaaa",
+                "c.com/z@v2.0.0+incompatible"
+            ]
+        );
+        assert!(parse_go_sum("a.com/x v1\n").unwrap_err().contains("line 1"));
     }
 
     #[test]
     fn replace_directives() {
         let text = "module m\n\ngo 1.21\n\nrequire (\n\ta.com/x v1.0.0\n\tb.com/y v1.1.0 // indirect\n\tc.com/z v0.1.0\n)\n\nreplace a.com/x => a.com/fork v1.0.1\nreplace c.com/z v0.1.0 => ../z\n";
-        let ids: Vec<String> = parse_go_mod(text)
-            .expect("parses")
-            .iter()
-            .map(Package::id)
-            .collect();
+        let (packages, go) = parse_go_mod(text).expect("parses");
+        assert_eq!(go, Some((1, 21)));
+        let ids: Vec<String> = packages.iter().map(Package::id).collect();
         assert_eq!(ids, ["a.com/fork@v1.0.1", "b.com/y@v1.1.0"]);
         assert!(
             parse_go_mod("require (\n a v1\n")

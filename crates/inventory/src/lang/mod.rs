@@ -37,7 +37,7 @@
 //! ```
 
 use osprey_model::Package;
-use osprey_scan::{Analyzer, AnalyzerError, Fact, FactKind, Squashed};
+use osprey_scan::{Analyzer, AnalyzerError, Fact, FactKind, LocatedFact, Squashed};
 use std::collections::HashSet;
 
 mod cargo_lock;
@@ -81,26 +81,22 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
 /// Facts from analyzers outside this module are ignored.
 pub fn resolve(squashed: &Squashed) -> Vec<Package> {
     let ours: HashSet<&'static str> = analyzers().iter().map(|a| a.name()).collect();
+    let live: Vec<&LocatedFact> = squashed
+        .facts
+        .iter()
+        .filter(|f| f.in_final_fs && ours.contains(f.fact.analyzer.as_str()))
+        .collect();
     let mut packages = Vec::new();
-    let mut gomod_dirs = HashSet::new();
-    for located in &squashed.facts {
-        if !located.in_final_fs || !ours.contains(located.fact.analyzer.as_str()) {
-            continue;
-        }
-        let FactKind::Packages(found) = &located.fact.kind else {
-            continue;
-        };
-        if located.fact.analyzer == gomod::GO_MOD_ANALYZER && located.fact.path.ends_with("go.mod")
-        {
-            gomod_dirs.insert(parent_dir(&located.fact.path).to_string());
-        }
-        for package in found {
-            let mut package = package.clone();
-            package.location.layer = located.layer;
-            packages.push(package);
+    for located in &live {
+        if let FactKind::Packages(found) = &located.fact.kind {
+            packages.extend(found.iter().map(|package| {
+                let mut package = package.clone();
+                package.location.layer = located.layer;
+                package
+            }));
         }
     }
-    gomod::drop_superseded_go_sum(&mut packages, &gomod_dirs);
+    gomod::merge_go_sum(&mut packages, &live);
     npm::merge_lockfiles(&mut packages);
     python::resolve_requirements(&mut packages);
 

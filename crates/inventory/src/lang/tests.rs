@@ -213,6 +213,48 @@ mod resolve_tests {
         let ids: Vec<String> = resolve(&squashed).iter().map(Package::id).collect();
         assert_eq!(ids, ["x.com/b@v1.0.0"]);
     }
+
+    #[test]
+    fn go_sum_fills_in_a_pre_1_17_go_mod() {
+        use super::super::analyzers;
+        use osprey_scan::FileMeta;
+        let mut squashed = Squashed::default();
+        for file in ["go.mod", "go.sum"] {
+            let path = format!("src/{file}");
+            let content = super::fixture(&format!("gomod/go116/{file}"));
+            let meta = FileMeta {
+                path: &path,
+                size: content.len() as u64,
+                mode: 0o644,
+            };
+            for analyzer in analyzers().iter().filter(|a| a.wants(&meta)) {
+                for fact in analyzer.analyze(&meta, &content).expect("parses") {
+                    squashed.facts.push(LocatedFact {
+                        layer: Some(0),
+                        in_final_fs: true,
+                        fact,
+                    });
+                }
+            }
+        }
+        let packages = resolve(&squashed);
+        // Trivy 0.76 reports the same 37 modules for this directory (plus the main module),
+        // among them these, with go.mod's own requirement winning over go.sum's versions.
+        assert_eq!(packages.len(), 37);
+        let ids: Vec<String> = packages.iter().map(Package::id).collect();
+        for id in [
+            "github.com/aquasecurity/go-dep-parser@v0.0.0-20211224170007-df43bca6b6ff",
+            "github.com/stretchr/testify@v1.7.0",
+            "golang.org/x/net@v0.0.0-20210119194325-5f4716e94777",
+            "gopkg.in/yaml.v2@v2.2.2",
+            "gopkg.in/yaml.v3@v3.0.0-20210107192922-496545a6307b",
+        ] {
+            assert!(ids.contains(&id.to_string()), "{id} missing from {ids:#?}");
+        }
+        let from_sum = packages.iter().filter(|p| p.location.path == "src/go.sum");
+        assert!(from_sum.clone().all(|p| p.direct == Some(false)));
+        assert_eq!(from_sum.count(), 35);
+    }
 }
 
 /// The bytes of `path` in the `app` image fixture, read from its OCI layer blobs (the topmost
