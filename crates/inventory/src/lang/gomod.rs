@@ -62,8 +62,11 @@ fn module(name: &str, version: &str, pkg_type: &str) -> Package {
     p
 }
 
+/// A `go` directive's version: major and minor.
+type GoVersion = (u32, u32);
+
 /// The required modules of a `go.mod`, with replacements applied, and its `go` version.
-fn parse_go_mod(text: &str) -> Result<(Vec<Package>, Option<(u32, u32)>), String> {
+fn parse_go_mod(text: &str) -> Result<(Vec<Package>, Option<GoVersion>), String> {
     let mut go_version = None;
     let mut requires: Vec<Package> = Vec::new();
     let mut replaces: Vec<(String, Option<String>, String, Option<String>)> = Vec::new();
