@@ -164,3 +164,79 @@ fn unmutated_seeds_parse() {
         assert_eq!(count, expected, "{name}");
     }
 }
+
+#[test]
+fn deeply_nested_documents_are_errors_not_stack_overflows() {
+    let depth = 100_000;
+    let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let yaml_flow = format!("packages: {}{}", "[".repeat(depth), "]".repeat(depth));
+    let yaml_block: String = (0..depth)
+        .map(|i| format!("{}- \n", " ".repeat(i % 2000)))
+        .collect();
+    for (path, content) in [
+        ("app/package-lock.json", json.as_bytes()),
+        ("app/composer.lock", json.as_bytes()),
+        ("app/a.deps.json", json.as_bytes()),
+        ("app/node_modules/a/package.json", json.as_bytes()),
+        ("app/pnpm-lock.yaml", yaml_flow.as_bytes()),
+        ("app/pnpm-lock.yaml", yaml_block.as_bytes()),
+    ] {
+        let meta = FileMeta {
+            path,
+            size: content.len() as u64,
+            mode: 0o644,
+        };
+        for analyzer in analyzers() {
+            if analyzer.wants(&meta) {
+                assert!(analyzer.analyze(&meta, content).is_err(), "{path}");
+            }
+        }
+    }
+    let berry = format!(
+        "__metadata:\n  version: 4\nx: {}{}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let meta = FileMeta {
+        path: "yarn.lock",
+        size: berry.len() as u64,
+        mode: 0o644,
+    };
+    let all = analyzers();
+    let yarn = all
+        .iter()
+        .find(|a| a.name() == "yarn-lock")
+        .expect("exists");
+    assert!(yarn.analyze(&meta, berry.as_bytes()).is_err());
+}
+
+#[test]
+fn yaml_alias_bomb_is_refused() {
+    // "Billion laughs": nine levels of nine aliases expand to 9^9 (387 million) strings.
+    let mut yaml = String::from("lockfileVersion: '9.0'\na0: &a0 [\"lol\"]\n");
+    for level in 1..=9 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        yaml.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+    }
+    // `dependencies` values are free-form, so only the parser's budget can stop the expansion.
+    yaml.push_str("packages:\n  x@1.0.0: {dependencies: {y: *a9}}\n");
+    let meta = FileMeta {
+        path: "pnpm-lock.yaml",
+        size: yaml.len() as u64,
+        mode: 0o644,
+    };
+    let all = analyzers();
+    let pnpm = all
+        .iter()
+        .find(|a| a.name() == "pnpm-lock")
+        .expect("exists");
+    let started = std::time::Instant::now();
+    let result = pnpm.analyze(&meta, yaml.as_bytes());
+    let err = result.expect_err("alias bomb accepted");
+    assert!(err.message.starts_with("pnpm-lock.yaml: "), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -246,6 +246,14 @@ mod tests {
     }
 
     #[test]
+    fn berry_patch_entries_count_once_with_their_npm_entry() {
+        let lock = "__metadata:\n  version: 6\n\n\"resolve@npm:^1.20.0\":\n  version: 1.22.1\n  resolution: \"resolve@npm:1.22.1\"\n\n\"resolve@patch:resolve@^1.20.0#~builtin<compat/resolve>\":\n  version: 1.22.1\n  resolution: \"resolve@patch:resolve@npm%3A1.22.1#~builtin<compat/resolve>::version=1.22.1&hash=07638b\"\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n  dependencies:\n    resolve: ^1.20.0\n";
+        let packages = analyze(&YarnLockAnalyzer, "yarn.lock", lock.as_bytes());
+        let ids: Vec<String> = packages.iter().map(Package::id).collect();
+        assert_eq!(ids, ["resolve@1.22.1"]);
+    }
+
+    #[test]
     fn malformed_locks_are_errors_with_a_line() {
         for (bad, needle) in [
             ("  version \"1\"\n", "line 1"),
