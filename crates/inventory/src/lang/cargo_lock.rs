@@ -19,7 +19,6 @@ struct CargoLock {
 struct LockPackage {
     name: String,
     version: String,
-    source: Option<String>,
     #[serde(default)]
     dependencies: Vec<String>,
 }
@@ -54,12 +53,6 @@ impl Analyzer for CargoLockAnalyzer {
                 let mut package = Package::new(Ecosystem::Cargo, p.name.clone(), p.version.clone());
                 package.pkg_type = "cargo".to_string();
                 package.location.path = file.path.to_string();
-                if p.source
-                    .as_deref()
-                    .is_some_and(|s| !s.starts_with("registry+"))
-                {
-                    package.source_version = p.source.clone();
-                }
                 package.depends_on = p
                     .dependencies
                     .iter()

@@ -26,7 +26,6 @@ struct DepInfo {
 struct DepPackage {
     name: String,
     version: String,
-    source: Option<String>,
     kind: Option<String>,
     #[serde(default)]
     dependencies: Vec<usize>,
@@ -102,10 +101,16 @@ pub(crate) fn parse_dep_info(compressed: &[u8]) -> Result<Vec<Package>, String> 
         if p.kind.as_deref() == Some("build") {
             continue;
         }
+        if let Some(bad) = p.dependencies.iter().find(|&&i| i >= ids.len()) {
+            return Err(format!(
+                ".dep-v0: {} lists dependency index {bad} of {} packages",
+                p.name,
+                ids.len()
+            ));
+        }
         let mut package = Package::new(Ecosystem::Cargo, p.name.clone(), p.version.clone());
         package.pkg_type = "rustbinary".to_string();
         package.root = p.root;
-        package.source_name = None;
         package.depends_on = p
             .dependencies
             .iter()
@@ -114,21 +119,8 @@ pub(crate) fn parse_dep_info(compressed: &[u8]) -> Result<Vec<Package>, String> 
                     .get(i)
                     .is_some_and(|d| d.kind.as_deref() != Some("build"))
             })
-            .map(|&i| ids[i].clone())
+            .filter_map(|&i| ids.get(i).cloned())
             .collect();
-        if let Some(bad) = p.dependencies.iter().find(|&&i| i >= ids.len()) {
-            return Err(format!(
-                ".dep-v0: {} lists dependency index {bad} of {} packages",
-                p.name,
-                ids.len()
-            ));
-        }
-        if p.source
-            .as_deref()
-            .is_some_and(|s| s != "crates.io" && s != "local")
-        {
-            package.source_version = p.source.clone();
-        }
         packages.push(package);
     }
     Ok(packages)
