@@ -381,11 +381,18 @@ impl Analyzer for PackageJsonAnalyzer {
 /// An entry with an install location merges with the installed package at that path when name
 /// and version agree; an entry without one (yarn, pnpm) merges with every installed package of
 /// that name and version under the lockfile's `node_modules`. Merged, the installed
-/// `package.json` stays the evidence and gains the lockfile, direct, dev and dependency facts;
-/// unmatched entries point at their lockfile.
+/// `package.json` stays the evidence and gains the lockfile, direct, dev and dependency facts.
+///
+/// When the project is installed (its `node_modules` holds packages), the installed files are
+/// the truth: a lock entry whose location holds another version is stale, and one found nowhere
+/// was not installed (`npm ci --omit=dev`); both are dropped. When nothing is installed (a
+/// source tree), lock entries stand on their own and point at their lockfile. The root project
+/// entry is always kept.
 pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
     let mut installed: HashMap<&str, usize> = HashMap::new();
     let mut installed_by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    // `<dir>/node_modules/` prefixes that hold at least one installed package.
+    let mut populated: HashSet<&str> = HashSet::new();
     for (i, p) in packages.iter().enumerate() {
         if p.ecosystem == Ecosystem::Npm && p.pkg_type == "node-pkg" {
             installed.insert(&p.location.path, i);
@@ -393,10 +400,16 @@ pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
                 .entry((&p.name, &p.version))
                 .or_default()
                 .push(i);
+            if let Some(at) = p.location.path.find("node_modules/")
+                && (at == 0 || p.location.path[..at].ends_with('/'))
+            {
+                populated.insert(&p.location.path[..at + "node_modules/".len()]);
+            }
         }
     }
     let mut merged_into: Vec<(usize, usize)> = Vec::new();
-    let mut unmatched = Vec::new();
+    let mut dropped = HashSet::new();
+    let mut standalone = Vec::new();
     for (i, p) in packages.iter().enumerate() {
         if p.ecosystem != Ecosystem::Npm || p.pkg_type == "node-pkg" {
             continue;
@@ -404,12 +417,19 @@ pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
         let Some(lockfile) = p.lockfile.as_deref() else {
             continue;
         };
-        let same = |j: &usize| packages[*j].name == p.name && packages[*j].version == p.version;
-        if let Some(&j) = installed.get(p.location.path.as_str()).filter(|j| same(j)) {
-            merged_into.push((i, j));
-            continue;
-        }
+        let same = |j: usize| packages[j].name == p.name && packages[j].version == p.version;
         let modules = join(parent_dir(lockfile), "node_modules/");
+        match installed.get(p.location.path.as_str()) {
+            Some(&j) if same(j) => {
+                merged_into.push((i, j));
+                continue;
+            }
+            Some(_) => {
+                dropped.insert(i);
+                continue;
+            }
+            None => {}
+        }
         let matches: Vec<usize> = installed_by_id
             .get(&(p.name.as_str(), p.version.as_str()))
             .into_iter()
@@ -417,10 +437,13 @@ pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
             .copied()
             .filter(|&j| packages[j].location.path.starts_with(&modules))
             .collect();
-        if matches.is_empty() {
-            unmatched.push(i);
+        if !matches.is_empty() {
+            merged_into.extend(matches.into_iter().map(|j| (i, j)));
+        } else if populated.contains(modules.as_str()) && !p.root {
+            dropped.insert(i);
+        } else {
+            standalone.push(i);
         }
-        merged_into.extend(matches.into_iter().map(|j| (i, j)));
     }
     for &(from, to) in &merged_into {
         let lock = packages[from].clone();
@@ -436,16 +459,16 @@ pub(crate) fn merge_lockfiles(packages: &mut Vec<Package>) {
             target.licenses = lock.licenses;
         }
     }
-    for i in unmatched {
+    for i in standalone {
         let p = &mut packages[i];
         if let Some(lockfile) = p.lockfile.take() {
             p.location.path = lockfile;
         }
     }
-    let merged: HashSet<usize> = merged_into.iter().map(|&(from, _)| from).collect();
+    dropped.extend(merged_into.iter().map(|&(from, _)| from));
     let mut index = 0;
     packages.retain(|_| {
-        let keep = !merged.contains(&index);
+        let keep = !dropped.contains(&index);
         index += 1;
         keep
     });

@@ -109,80 +109,116 @@ mod resolve_tests {
         assert_eq!(packages[0].purl, "pkg:pypi/a@2.0");
     }
 
+    fn locked(pkg_type: &str, name: &str, version: &str, path: &str, lockfile: &str) -> Package {
+        let mut p = package(Ecosystem::Npm, pkg_type, name, version, path);
+        p.lockfile = Some(lockfile.into());
+        p
+    }
+
+    fn installed(name: &str, version: &str, path: &str) -> Package {
+        package(Ecosystem::Npm, "node-pkg", name, version, path)
+    }
+
+    /// (id, evidence path, lockfile) of the resolved packages.
+    fn summary(squashed: &Squashed) -> Vec<(String, String, Option<String>)> {
+        resolve(squashed)
+            .iter()
+            .map(|p| (p.id(), p.location.path.clone(), p.lockfile.clone()))
+            .collect()
+    }
+
+    fn row(id: &str, path: &str, lockfile: Option<&str>) -> (String, String, Option<String>) {
+        (id.into(), path.into(), lockfile.map(Into::into))
+    }
+
     #[test]
     fn yarn_entries_fold_into_installed_packages_under_the_lockfile_directory() {
-        let mut locked = package(Ecosystem::Npm, "yarn", "lodash", "4.17.11", "web/yarn.lock");
-        locked.lockfile = Some("web/yarn.lock".into());
-        let mut missing = package(Ecosystem::Npm, "yarn", "left-pad", "1.3.0", "web/yarn.lock");
-        missing.lockfile = Some("web/yarn.lock".into());
-        let installed = package(
-            Ecosystem::Npm,
-            "node-pkg",
-            "lodash",
-            "4.17.11",
-            "web/node_modules/lodash/package.json",
-        );
-        let elsewhere = package(
-            Ecosystem::Npm,
-            "node-pkg",
-            "lodash",
-            "4.17.11",
-            "other/node_modules/lodash/package.json",
-        );
+        let web_lock = "web/yarn.lock";
+        let src_lock = "src/yarn.lock";
+        let lodash_path = "web/node_modules/lodash/package.json";
+        let other_path = "other/node_modules/lodash/package.json";
         let squashed = Squashed {
             facts: vec![
-                located("yarn-lock", "web/yarn.lock", 1, true, vec![locked, missing]),
                 located(
-                    "node-pkg",
-                    "web/node_modules/lodash/package.json",
-                    2,
+                    "yarn-lock",
+                    web_lock,
+                    1,
                     true,
-                    vec![installed],
+                    vec![
+                        locked("yarn", "lodash", "4.17.11", web_lock, web_lock),
+                        // Not installed although web/node_modules is: omitted, so dropped.
+                        locked("yarn", "left-pad", "1.3.0", web_lock, web_lock),
+                    ],
+                ),
+                // Nothing installed beside this lockfile: its entries stand on their own.
+                located(
+                    "yarn-lock",
+                    src_lock,
+                    1,
+                    true,
+                    vec![locked("yarn", "left-pad", "1.3.0", src_lock, src_lock)],
                 ),
                 located(
                     "node-pkg",
-                    "other/node_modules/lodash/package.json",
+                    lodash_path,
                     2,
                     true,
-                    vec![elsewhere],
+                    vec![installed("lodash", "4.17.11", lodash_path)],
+                ),
+                located(
+                    "node-pkg",
+                    other_path,
+                    2,
+                    true,
+                    vec![installed("lodash", "4.17.11", other_path)],
                 ),
             ],
             ..Squashed::default()
         };
-        let packages = resolve(&squashed);
-        let summary: Vec<(String, String, Option<String>, Option<usize>)> = packages
-            .iter()
-            .map(|p| {
-                (
-                    p.id(),
-                    p.location.path.clone(),
-                    p.lockfile.clone(),
-                    p.location.layer,
-                )
-            })
-            .collect();
         assert_eq!(
-            summary,
+            summary(&squashed),
             [
-                (
-                    "lodash@4.17.11".into(),
-                    "other/node_modules/lodash/package.json".into(),
-                    None,
-                    Some(2)
-                ),
-                (
-                    "lodash@4.17.11".into(),
-                    "web/node_modules/lodash/package.json".into(),
-                    Some("web/yarn.lock".into()),
-                    Some(2)
-                ),
-                (
-                    "left-pad@1.3.0".into(),
-                    "web/yarn.lock".into(),
-                    None,
-                    Some(1)
-                ),
+                row("lodash@4.17.11", other_path, None),
+                row("left-pad@1.3.0", src_lock, None),
+                row("lodash@4.17.11", lodash_path, Some(web_lock)),
             ]
+        );
+    }
+
+    #[test]
+    fn installed_files_beat_a_stale_package_lock() {
+        let lock = "app/package-lock.json";
+        let ms_path = "app/node_modules/ms/package.json";
+        let squashed = Squashed {
+            facts: vec![
+                located(
+                    "npm-lock",
+                    lock,
+                    1,
+                    true,
+                    vec![
+                        locked("npm", "ms", "2.0.0", ms_path, lock),
+                        Package {
+                            root: true,
+                            ..locked("npm", "app", "1.0.0", "app/package.json", lock)
+                        },
+                    ],
+                ),
+                located(
+                    "node-pkg",
+                    ms_path,
+                    2,
+                    true,
+                    vec![installed("ms", "2.1.3", ms_path)],
+                ),
+            ],
+            ..Squashed::default()
+        };
+        // The lock's root entry has no package.json to merge into, so it points at the lock.
+        // (Output is sorted by evidence path.)
+        assert_eq!(
+            summary(&squashed),
+            [row("ms@2.1.3", ms_path, None), row("app@1.0.0", lock, None)]
         );
     }
 
