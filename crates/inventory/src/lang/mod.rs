@@ -9,8 +9,9 @@
 //! Conventions the analyzers share with [`resolve`]:
 //! - A lockfile entry whose install location is known (`package-lock.json`) carries that
 //!   location (`<dir>/node_modules/x/package.json`) in `location.path` and the lockfile in
-//!   `lockfile`; [`resolve`] merges it into the installed package found there, or points it back
-//!   at the lockfile when nothing is installed.
+//!   `lockfile` (yarn and pnpm entries carry the lockfile in both); [`resolve`] merges it into
+//!   the installed package it describes, drops it when the project is installed without it, and
+//!   points it back at the lockfile when nothing is installed.
 //! - Python packages carry the normalised names of their requirements in `depends_on`;
 //!   [`resolve`] replaces them with `name@version` IDs of packages in the same directory and
 //!   drops the rest.

@@ -4,8 +4,7 @@
 //! A lock entry's key is its install location (`node_modules/a/node_modules/b`), so each lock
 //! package carries the `package.json` path it would be installed at; [`merge_lockfiles`] folds
 //! it into the installed package found there (which keeps the installed file as evidence and
-//! gains the lock's direct/dev facts), and points it back at the lockfile when nothing is
-//! installed.
+//! gains the lock's direct/dev facts); see there for entries that match nothing installed.
 
 use super::{file_name, join, packages_fact, parent_dir, parse_json};
 use osprey_model::{Ecosystem, Package};
