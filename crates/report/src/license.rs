@@ -25,51 +25,172 @@ impl License {
     }
 }
 
-/// Classifies one licence string. Common informal spellings are canonicalised (`/` as `OR`,
-/// `GPL-2+` as `GPL-2.0-or-later`, known imprecise names); deprecated IDs, unknown IDs and
-/// `LicenseRef`s the package invented stay [`License::Other`], because a document that uses
-/// them would have to define them.
+/// Classifies one licence string. Spelling is repaired only where the meaning is certain:
+/// operator case, `/` as `OR`, ID case (`BSD-3-clause`), Debian's versioned GNU short names
+/// (`GPL-2+` is `GPL-2.0-or-later`), `Expat` (the MIT licence), and deprecated bare GNU IDs
+/// (`GPL-2.0` is `GPL-2.0-only`). Guesses are not made: `BSD`, `GPL` without a version and
+/// other unknown names stay [`License::Other`], as do `LicenseRef`s the package invented,
+/// because a document that used them would have to define them.
 pub(crate) fn classify(raw: &str) -> Option<License> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
     }
-    let canonical = match spdx::Expression::canonicalize(raw) {
-        Ok(Some(c)) => c,
-        Ok(None) => raw.to_string(),
-        Err(_) => return Some(License::Other(raw.to_string())),
+    let other = || Some(License::Other(raw.to_string()));
+    let normalised = normalise_spelling(raw);
+    let Ok(expr) = spdx::Expression::parse_mode(&normalised, PARSE_MODE) else {
+        return other();
     };
-    let Ok(expr) = spdx::Expression::parse(&canonical) else {
-        return Some(License::Other(raw.to_string()));
+    let Some(canonical) = render_canonical(&expr) else {
+        return other();
     };
-    let mut all_listed = true;
-    let mut count = 0;
-    let mut single_id = None;
-    for r in expr.requirements() {
-        count += 1;
-        match &r.req.license {
-            spdx::LicenseItem::Spdx { id, or_later } => {
-                if !*or_later && r.req.addition.is_none() {
-                    single_id = Some(id.name);
-                }
-            }
-            spdx::LicenseItem::Other(_) => all_listed = false,
-        }
-        if r.req
-            .addition
-            .as_ref()
-            .is_some_and(|a| matches!(a, spdx::AdditionItem::Other(_)))
-        {
-            all_listed = false;
-        }
+    // The final word belongs to the strict grammar: nothing it rejects leaves this module.
+    if spdx::Expression::parse(&canonical).is_err() {
+        return other();
     }
-    if !all_listed {
-        return Some(License::Other(raw.to_string()));
-    }
-    Some(match (count, single_id) {
-        (1, Some(id)) => License::Id(id.to_string()),
-        _ => License::Expression(canonical),
+    // `Apache-2.0+` is one term but no listed ID: it stays an expression.
+    let single = spdx::license_id(&canonical).is_some_and(|id| id.name == canonical);
+    Some(if single {
+        License::Id(canonical)
+    } else {
+        License::Expression(canonical)
     })
+}
+
+const PARSE_MODE: spdx::ParseMode = spdx::ParseMode {
+    allow_slash_as_or_operator: false,
+    allow_imprecise_license_names: false,
+    allow_postfix_plus_on_gpl: true,
+    allow_deprecated: true,
+    allow_unknown: false,
+};
+
+/// Rewrites each term of `raw`, keeping parentheses; `/` becomes ` OR `.
+fn normalise_spelling(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 8);
+    let mut term = String::new();
+    let flush = |term: &mut String, out: &mut String| {
+        if !term.is_empty() {
+            out.push_str(&normalise_term(term));
+            term.clear();
+        }
+    };
+    for c in raw.chars() {
+        match c {
+            '(' | ')' => {
+                flush(&mut term, &mut out);
+                out.push(c);
+            }
+            '/' => {
+                flush(&mut term, &mut out);
+                out.push_str(" OR ");
+            }
+            c if c.is_whitespace() => {
+                flush(&mut term, &mut out);
+                out.push(' ');
+            }
+            c => term.push(c),
+        }
+    }
+    flush(&mut term, &mut out);
+    out
+}
+
+fn normalise_term(term: &str) -> String {
+    for op in ["AND", "OR", "WITH"] {
+        if term.eq_ignore_ascii_case(op) {
+            return op.to_string();
+        }
+    }
+    let (body, plus) = match term.strip_suffix('+') {
+        Some(b) => (b, "+"),
+        None => (term, ""),
+    };
+    if body.eq_ignore_ascii_case("Expat") {
+        return format!("MIT{plus}");
+    }
+    // Debian (DEP-5) writes GNU licences as `GPL-2`, `LGPL-3`: SPDX's `GPL-2.0`, `LGPL-3.0`.
+    if let Some((family, version)) = body.rsplit_once('-')
+        && ["GPL", "LGPL", "AGPL", "GFDL"]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(family))
+        && !version.is_empty()
+        && version.bytes().all(|b| b.is_ascii_digit())
+    {
+        return format!("{}-{version}.0{plus}", family.to_ascii_uppercase());
+    }
+    if let Some(l) = spdx::identifiers::LICENSES
+        .iter()
+        .find(|l| l.name.eq_ignore_ascii_case(body))
+    {
+        return format!("{}{plus}", l.name);
+    }
+    if let Some(e) = spdx::identifiers::EXCEPTIONS
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(term))
+    {
+        return e.name.to_string();
+    }
+    term.to_string()
+}
+
+/// The expression in canonical SPDX form, or `None` when a term cannot be written validly
+/// (deprecated non-GNU IDs, package-defined `LicenseRef`/`AdditionRef`s).
+fn render_canonical(expr: &spdx::Expression) -> Option<String> {
+    use spdx::expression::{ExprNode, Operator};
+    // Postfix to infix; precedence: 2 a term, 1 an AND, 0 an OR.
+    let mut stack: Vec<(String, u8)> = Vec::new();
+    for node in expr.iter() {
+        match node {
+            ExprNode::Req(r) => stack.push((requirement(&r.req)?, 2)),
+            ExprNode::Op(op) => {
+                let (right, rp) = stack.pop()?;
+                let (left, lp) = stack.pop()?;
+                let (word, prec) = match op {
+                    Operator::And => ("AND", 1),
+                    Operator::Or => ("OR", 0),
+                };
+                let wrap = |s: String, p: u8| if p < prec { format!("({s})") } else { s };
+                stack.push((
+                    format!("{} {word} {}", wrap(left, lp), wrap(right, rp)),
+                    prec,
+                ));
+            }
+        }
+    }
+    match stack.as_slice() {
+        [(only, _)] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+fn requirement(req: &spdx::LicenseReq) -> Option<String> {
+    let spdx::LicenseItem::Spdx { id, or_later } = &req.license else {
+        return None;
+    };
+    let mut text = if id.is_gnu() {
+        let later = *or_later || id.name.ends_with("-or-later");
+        let base = id
+            .name
+            .trim_end_matches("-or-later")
+            .trim_end_matches("-only");
+        spdx::gnu_license_id(base, later)?.name.to_string()
+    } else if id.is_deprecated() {
+        return None;
+    } else if *or_later {
+        format!("{}+", id.name)
+    } else {
+        id.name.to_string()
+    };
+    match &req.addition {
+        None => {}
+        Some(spdx::AdditionItem::Spdx(exception)) if !exception.is_deprecated() => {
+            text.push_str(" WITH ");
+            text.push_str(exception.name);
+        }
+        Some(_) => return None,
+    }
+    Some(text)
 }
 
 /// A `LicenseRef-` ID for a licence SPDX does not list: the text itself when it is already a
@@ -142,6 +263,46 @@ mod tests {
             Some(License::Other("MIT AND (".into()))
         );
         assert_eq!(classify("  "), None);
+        assert_eq!(
+            classify("BSD"),
+            Some(License::Other("BSD".into())),
+            "no guessing"
+        );
+        assert_eq!(
+            classify("GPL"),
+            Some(License::Other("GPL".into())),
+            "no guessing"
+        );
+        assert_eq!(classify("Expat"), Some(License::Id("MIT".into())));
+        assert_eq!(classify("GPL-2"), Some(License::Id("GPL-2.0-only".into())));
+        assert_eq!(
+            classify("GPL-2.0"),
+            Some(License::Id("GPL-2.0-only".into()))
+        );
+        assert_eq!(
+            classify("LGPL-2.1+"),
+            Some(License::Id("LGPL-2.1-or-later".into()))
+        );
+        assert_eq!(
+            classify("mit and (apache-2.0 or gpl-2+)"),
+            Some(License::Expression(
+                "MIT AND (Apache-2.0 OR GPL-2.0-or-later)".into()
+            ))
+        );
+        assert_eq!(
+            classify("(MIT OR Apache-2.0) AND ISC"),
+            Some(License::Expression("(MIT OR Apache-2.0) AND ISC".into()))
+        );
+        assert_eq!(
+            classify("GPL-2.0-or-later WITH Classpath-exception-2.0"),
+            Some(License::Expression(
+                "GPL-2.0-or-later WITH Classpath-exception-2.0".into()
+            ))
+        );
+        assert_eq!(
+            classify("Apache-2.0+"),
+            Some(License::Expression("Apache-2.0+".into()))
+        );
     }
 
     #[test]

@@ -108,8 +108,19 @@ struct SarifResult {
     message: Text,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// A finding a VEX statement marked not affected: still reported, but dashboards (GitHub
+/// among them) show it as dismissed rather than open.
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -189,6 +200,7 @@ struct Occurrence {
     uri: String,
     region: Option<Region>,
     fingerprint: Vec<String>,
+    suppression: Option<Suppression>,
     properties: BTreeMap<&'static str, serde_json::Value>,
 }
 
@@ -234,6 +246,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
                         .map(|l| l.diff_id.clone())
                         .unwrap_or_default(),
                 ],
+                suppression: None,
                 properties,
             });
         }
@@ -288,6 +301,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
                     cause.resource.clone(),
                     cause.start_line.to_string(),
                 ],
+                suppression: None,
                 properties,
             });
         }
@@ -330,6 +344,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
                 message: None,
             }],
             partial_fingerprints: BTreeMap::from([("osprey/v1", catalog::short_hash(&parts))]),
+            suppressions: o.suppression.into_iter().collect(),
             properties: o.properties,
         });
     }
@@ -474,6 +489,14 @@ fn vulnerability(
             v.installed_version.clone(),
             v.pkg_path.clone(),
         ],
+        suppression: (v.status == "not_affected").then(|| Suppression {
+            kind: "external",
+            status: "accepted",
+            justification: format!(
+                "{} is not affected by {} (VEX status not_affected)",
+                v.pkg_name, v.vulnerability_id
+            ),
+        }),
         properties,
     }
 }

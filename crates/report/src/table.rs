@@ -59,7 +59,9 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
     } else {
         format!("{} ({})", r.target, r.r#type)
     };
-    s.push('\n');
+    if !s.ends_with("\n\n") {
+        s.push('\n');
+    }
     s.push_str(&bold(&heading, opts));
     s.push('\n');
     s.push_str(&"=".repeat(heading.chars().count().max(1)));
