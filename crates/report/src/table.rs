@@ -135,7 +135,9 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
             ],
         );
         for v in vulns {
-            let library = if v.pkg_path.is_empty() {
+            // The evidence path only where the name alone is ambiguous (nested copies).
+            let same_name = r.packages.iter().filter(|p| p.name == v.pkg_name).count();
+            let library = if v.pkg_path.is_empty() || same_name < 2 {
                 v.pkg_name.clone()
             } else {
                 format!("{} ({})", v.pkg_name, v.pkg_path)
@@ -237,7 +239,7 @@ fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     } else {
         t.force_no_tty();
     }
-    t.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    t.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     t
 }
 
