@@ -50,6 +50,8 @@ struct Component {
     kind: &'static str,
     #[serde(rename = "bom-ref", skip_serializing_if = "String::is_empty")]
     bom_ref: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    group: String,
     name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     version: String,
@@ -59,8 +61,21 @@ struct Component {
     purl: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hashes: Vec<Hash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<Evidence>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     properties: Vec<Property>,
+}
+
+/// Where the package was found (CycloneDX 1.6 `evidence.occurrences`).
+#[derive(Serialize)]
+struct Evidence {
+    occurrences: Vec<Occurrence>,
+}
+
+#[derive(Serialize)]
+struct Occurrence {
+    location: String,
 }
 
 #[derive(Serialize)]
@@ -230,13 +245,20 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Bom, Error>
         components.push(os);
     }
     for (i, e) in catalog.entries.iter().enumerate() {
+        let (group, name) = group_and_name(&e.package.identifier.purl, &e.package.name);
         components.push(Component {
             kind: "library",
             bom_ref: e.reference.clone(),
-            name: e.package.name.clone(),
+            group,
+            name,
             version: catalog::full_version(e.package),
             licenses: licenses(&e.package.licenses),
             purl: e.package.identifier.purl.clone(),
+            evidence: (!e.package.file_path.is_empty()).then(|| Evidence {
+                occurrences: vec![Occurrence {
+                    location: e.package.file_path.clone(),
+                }],
+            }),
             properties: catalog::package_properties(e)
                 .into_iter()
                 .map(|(n, v)| property(n, &v))
@@ -320,6 +342,24 @@ fn subject_component(report: &Report, subject: &Subject, bom_ref: String) -> Com
         hashes,
         properties,
         ..Component::default()
+    }
+}
+
+/// CycloneDX puts an npm scope or a Maven group ID in `group`: `@babel/core` is group
+/// `@babel`, name `core`; `org.slf4j:slf4j-api` is group `org.slf4j`, name `slf4j-api`.
+fn group_and_name(purl: &str, name: &str) -> (String, String) {
+    let split = if purl.starts_with("pkg:npm/") && name.starts_with('@') {
+        name.split_once('/')
+    } else if purl.starts_with("pkg:maven/") {
+        name.split_once(':')
+    } else {
+        None
+    };
+    match split {
+        Some((group, rest)) if !group.is_empty() && !rest.is_empty() => {
+            (group.to_string(), rest.to_string())
+        }
+        _ => (String::new(), name.to_string()),
     }
 }
 
