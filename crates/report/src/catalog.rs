@@ -26,19 +26,22 @@ pub(crate) struct Catalog<'r> {
     /// Entries no other entry depends on: what the image (or project) directly contains.
     /// When cycles leave a result with none, all of that result's entries count.
     pub top_level: Vec<usize>,
-    /// (result index, package index) -> entry index.
-    by_position: HashMap<(usize, usize), usize>,
+    /// Entry index of each result's first package: entries are in report order, so package
+    /// `pi` of result `ri` is entry `first_entry[ri] + pi`.
+    first_entry: Vec<usize>,
 }
 
 impl<'r> Catalog<'r> {
-    pub(crate) fn new(report: &'r Report) -> Self {
+    /// `reserved`: references the document already uses for other elements (the image, the
+    /// OS), which no package may take.
+    pub(crate) fn new(report: &'r Report, reserved: &[&str]) -> Self {
         let mut entries = Vec::new();
-        let mut by_position = HashMap::new();
-        let mut used = HashSet::new();
-        for (ri, result) in report.results.iter().enumerate() {
+        let mut first_entry = Vec::with_capacity(report.results.len());
+        let mut used: HashSet<String> = reserved.iter().map(|r| r.to_string()).collect();
+        for result in &report.results {
+            first_entry.push(entries.len());
             for (pi, package) in result.packages.iter().enumerate() {
                 let reference = unique_reference(&mut used, result, package, pi);
-                by_position.insert((ri, pi), entries.len());
                 entries.push(Entry {
                     result,
                     package,
@@ -57,10 +60,10 @@ impl<'r> Catalog<'r> {
         for (ri, result) in report.results.iter().enumerate() {
             let mut local: HashMap<&str, usize> = HashMap::new();
             for (pi, p) in result.packages.iter().enumerate() {
-                local.entry(p.id.as_str()).or_insert(by_position[&(ri, pi)]);
+                local.entry(p.id.as_str()).or_insert(first_entry[ri] + pi);
             }
             for (pi, p) in result.packages.iter().enumerate() {
-                let me = by_position[&(ri, pi)];
+                let me = first_entry[ri] + pi;
                 let mut targets = Vec::new();
                 for id in &p.depends_on {
                     let target = local.get(id.as_str()).copied().or_else(|| {
@@ -88,9 +91,8 @@ impl<'r> Catalog<'r> {
         }
         let mut top_level = Vec::new();
         for (ri, result) in report.results.iter().enumerate() {
-            let members: Vec<usize> = (0..result.packages.len())
-                .map(|pi| by_position[&(ri, pi)])
-                .collect();
+            let members: Vec<usize> =
+                (first_entry[ri]..first_entry[ri] + result.packages.len()).collect();
             let tops: Vec<usize> = members.iter().copied().filter(|&i| !depended[i]).collect();
             // A result whose packages all sit in cycles still needs an entry point.
             top_level.extend(if tops.is_empty() { members } else { tops });
@@ -100,7 +102,7 @@ impl<'r> Catalog<'r> {
             entries,
             depends_on,
             top_level,
-            by_position,
+            first_entry,
         }
     }
 
@@ -123,7 +125,7 @@ impl<'r> Catalog<'r> {
                     p.id == vuln.pkg_id
                 }
             })
-            .map(|(pi, _)| self.by_position[&(result_index, pi)])
+            .filter_map(|(pi, _)| Some(self.first_entry.get(result_index)? + pi))
             .collect();
         let narrow = |set: Vec<usize>, keep: &dyn Fn(&ReportPackage) -> bool| -> Vec<usize> {
             let kept: Vec<usize> = set
@@ -161,7 +163,9 @@ fn unique_reference(
         return base;
     }
     let separator = if base.contains('?') { '&' } else { '?' };
-    for attempt in 0u32.. {
+    // Each attempt hashes a new counter, so a free reference turns up at once in practice.
+    let mut attempt = 0u64;
+    loop {
         let tag = short_hash(&[
             &result.target,
             &package.file_path,
@@ -172,8 +176,8 @@ fn unique_reference(
         if used.insert(candidate.clone()) {
             return candidate;
         }
+        attempt += 1;
     }
-    unreachable!("u32 attempts exhausted while every attempt yields a new hash")
 }
 
 /// 16 hex digits of SHA-256 over the parts, each length-prefixed so `("ab","c")` and

@@ -195,18 +195,25 @@ struct AffectedVersion {
 
 pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Bom, Error> {
     let timestamp = time::document_timestamp(report, opts)?;
-    let catalog = Catalog::new(report);
     let subject = Subject::of(report);
-
     let image_ref = subject
         .purl
         .clone()
         .unwrap_or_else(|| format!("osprey:artifact:{}", report.artifact_name));
+    let os_ref = report
+        .metadata
+        .os
+        .as_ref()
+        .map(|os| format!("osprey:os:{}@{}", os.family, os.name));
+    // Package references must not take the image's or the OS's.
+    let mut reserved = vec![image_ref.as_str()];
+    reserved.extend(os_ref.as_deref());
+    let catalog = Catalog::new(report, &reserved);
     let image = subject_component(report, &subject, image_ref.clone());
 
     let os = report.metadata.os.as_ref().map(|os| Component {
         kind: "operating-system",
-        bom_ref: format!("osprey:os:{}@{}", os.family, os.name),
+        bom_ref: os_ref.clone().unwrap_or_default(),
         name: os.family.clone(),
         version: os.name.clone(),
         properties: if os.eosl {

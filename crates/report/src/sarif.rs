@@ -205,7 +205,7 @@ struct Occurrence {
 }
 
 pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
-    let catalog = Catalog::new(report);
+    let catalog = Catalog::new(report, &[]);
     let subject = Subject::of(report);
     let mut occurrences = Vec::new();
     for (ri, result) in report.results.iter().enumerate() {

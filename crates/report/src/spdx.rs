@@ -107,7 +107,7 @@ struct ExtractedLicense {
 
 pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Document, Error> {
     let created = time::document_timestamp(report, opts)?;
-    let catalog = Catalog::new(report);
+    let catalog = Catalog::new(report, &[]);
     let subject = Subject::of(report);
     let annotator = format!("Tool: {}-{}", opts.tool_name, opts.tool_version);
     let mut ids = SpdxIds::default();
@@ -336,16 +336,18 @@ struct SpdxIds {
 impl SpdxIds {
     fn assign(&mut self, kind: &str, identity: &[&str], name: &str) -> String {
         let readable = sanitise(&format!("{kind}-{name}"));
-        for attempt in 0u32.. {
-            let attempt = attempt.to_string();
+        // Each attempt hashes a new counter, so a free ID turns up at once in practice.
+        let mut attempt = 0u64;
+        loop {
+            let counter = attempt.to_string();
             let mut parts = identity.to_vec();
-            parts.push(&attempt);
+            parts.push(&counter);
             let id = format!("SPDXRef-{readable}-{}", catalog::short_hash(&parts));
             if self.used.insert(id.clone()) {
                 return id;
             }
+            attempt += 1;
         }
-        unreachable!("u32 attempts exhausted while every attempt yields a new hash")
     }
 }
 

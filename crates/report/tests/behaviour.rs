@@ -386,3 +386,37 @@ fn sarif_rules_results_and_locations() {
         "each result keeps its own severity"
     );
 }
+
+#[test]
+fn package_references_never_take_the_image_or_os_reference() {
+    let mut report = image_report();
+    let bom = render_json(&report, Format::CycloneDx);
+    let image_ref = bom["metadata"]["component"]["bom-ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A package whose fallback reference (`target:ID`) spells the OS component's, and one whose
+    // PURL is the image's.
+    let mut impostor = pkg("debian", "12.15", "", 0);
+    impostor.id = "debian@12.15".into();
+    let image_twin = pkg("shop", "1.4", &image_ref, 0);
+    report.results.push(osprey_model::report::ReportResult {
+        target: "osprey:os".into(),
+        class: "lang-pkgs".into(),
+        r#type: "npm".into(),
+        packages: vec![impostor, image_twin],
+        ..Default::default()
+    });
+    let bom = render_json(&report, Format::CycloneDx);
+    assert_valid(Format::CycloneDx, &bom);
+    let mut refs = std::collections::HashSet::new();
+    assert!(refs.insert(bom["metadata"]["component"]["bom-ref"].as_str().unwrap()));
+    for c in bom["components"].as_array().unwrap() {
+        assert!(
+            refs.insert(c["bom-ref"].as_str().unwrap()),
+            "duplicate {}",
+            c["bom-ref"]
+        );
+    }
+    assert!(refs.contains("osprey:os:debian@12.15"));
+}
