@@ -23,8 +23,8 @@ pub(crate) struct Catalog<'r> {
     /// never `i` itself. IDs that name no package in the report are dropped, so every edge
     /// resolves.
     pub depends_on: Vec<Vec<usize>>,
-    /// Entries no other entry depends on: what the image (or project) directly contains.
-    /// When cycles leave a result with none, all of that result's entries count.
+    /// Entries no other entry depends on: what the image (or project) directly contains; plus
+    /// one entry of each cycle nothing else reaches. Every entry is reachable from these.
     pub top_level: Vec<usize>,
     /// Entry index of each result's first package: entries are in report order, so package
     /// `pi` of result `ri` is entry `first_entry[ri] + pi`.
@@ -89,13 +89,22 @@ impl<'r> Catalog<'r> {
                 depended[t] = true;
             }
         }
+        // Entry points: first every entry nothing depends on, then, for whatever cycles left
+        // unreached, the first unreached entry of each; so every entry is reachable.
+        let mut reached = vec![false; entries.len()];
         let mut top_level = Vec::new();
-        for (ri, result) in report.results.iter().enumerate() {
-            let members: Vec<usize> =
-                (first_entry[ri]..first_entry[ri] + result.packages.len()).collect();
-            let tops: Vec<usize> = members.iter().copied().filter(|&i| !depended[i]).collect();
-            // A result whose packages all sit in cycles still needs an entry point.
-            top_level.extend(if tops.is_empty() { members } else { tops });
+        let roots = (0..entries.len()).filter(|&i| !depended[i]);
+        for start in roots.chain(0..entries.len()).collect::<Vec<_>>() {
+            if reached[start] {
+                continue;
+            }
+            top_level.push(start);
+            let mut stack = vec![start];
+            while let Some(i) = stack.pop() {
+                if !std::mem::replace(&mut reached[i], true) {
+                    stack.extend(depends_on[i].iter().copied().filter(|&t| !reached[t]));
+                }
+            }
         }
 
         Catalog {
@@ -410,6 +419,33 @@ mod tests {
             )
         );
         assert_eq!(strip_tag("localhost:5000/app"), "localhost:5000/app");
+    }
+
+    #[test]
+    fn every_entry_is_reachable_from_the_top_level() {
+        let pkg = |name: &str, deps: &[&str]| ReportPackage {
+            id: format!("{name}@1"),
+            name: name.into(),
+            depends_on: deps.iter().map(|d| format!("{d}@1")).collect(),
+            ..Default::default()
+        };
+        let report = Report {
+            results: vec![ReportResult {
+                target: "t".into(),
+                // root -> leaf; a <-> b is a cycle nothing else reaches; "ghost" is dangling.
+                packages: vec![
+                    pkg("root", &["leaf", "ghost"]),
+                    pkg("leaf", &[]),
+                    pkg("a", &["b"]),
+                    pkg("b", &["a"]),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let c = Catalog::new(&report, &[]);
+        assert_eq!(c.depends_on, vec![vec![1], vec![], vec![3], vec![2]]);
+        assert_eq!(c.top_level, vec![0, 2]);
     }
 
     #[test]

@@ -186,6 +186,18 @@ proptest! {
             }
         }
         prop_assert_eq!(with_entry.len(), refs.len(), "every component has a dependency entry");
+        // Every component is reachable from the image along dependencies.
+        let graph: HashMap<&str, Vec<&str>> = bom["dependencies"].as_array().unwrap().iter()
+            .map(|d| (d["ref"].as_str().unwrap(), d["dependsOn"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect()))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut stack = vec![bom["metadata"]["component"]["bom-ref"].as_str().unwrap()];
+        while let Some(r) = stack.pop() {
+            if seen.insert(r) {
+                stack.extend(graph[r].iter().copied());
+            }
+        }
+        prop_assert_eq!(seen.len(), refs.len(), "all reachable from the image");
         for v in bom["vulnerabilities"].as_array().into_iter().flatten() {
             for a in v["affects"].as_array().unwrap() {
                 prop_assert!(refs.contains(a["ref"].as_str().unwrap()));
