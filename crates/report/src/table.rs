@@ -34,13 +34,16 @@ fn to_text(report: &Report, opts: &RenderOptions) -> String {
     } else {
         format!(" ({})", report.artifact_type)
     };
-    s.push_str(&bold(&format!("{}{kind}", report.artifact_name), opts));
+    s.push_str(&bold(
+        &printable(&format!("{}{kind}", report.artifact_name)),
+        opts,
+    ));
     s.push('\n');
     if let Some(os) = &report.metadata.os {
         s.push_str(&format!(
             "OS: {} {}{}\n",
-            os.family,
-            os.name,
+            printable(&os.family),
+            printable(&os.name),
             if os.eosl { " (end of life)" } else { "" }
         ));
     }
@@ -54,11 +57,11 @@ fn to_text(report: &Report, opts: &RenderOptions) -> String {
 }
 
 fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
-    let heading = if r.r#type.is_empty() {
+    let heading = printable(&if r.r#type.is_empty() {
         r.target.clone()
     } else {
         format!("{} ({})", r.target, r.r#type)
-    };
+    });
     if !s.ends_with("\n\n") {
         s.push('\n');
     }
@@ -88,11 +91,11 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
         let mut t = new_table(opts, &["Name", "Version", "Type", "Layer", "Path"]);
         for p in &r.packages {
             t.add_row(vec![
-                Cell::new(&p.name),
-                Cell::new(catalog::full_version(p)),
-                Cell::new(&r.r#type),
-                Cell::new(p.layer.index.map_or("-".to_string(), |i| i.to_string())),
-                Cell::new(if p.file_path.is_empty() {
+                cell(&p.name),
+                cell(catalog::full_version(p)),
+                cell(&r.r#type),
+                cell(p.layer.index.map_or("-".to_string(), |i| i.to_string())),
+                cell(if p.file_path.is_empty() {
                     "-"
                 } else {
                     &p.file_path
@@ -143,13 +146,13 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
                 format!("{} ({})", v.pkg_name, v.pkg_path)
             };
             t.add_row(vec![
-                Cell::new(library),
-                Cell::new(&v.vulnerability_id),
+                cell(library),
+                cell(&v.vulnerability_id),
                 severity_cell(v.severity, opts),
-                Cell::new(&v.status),
-                Cell::new(&v.installed_version),
-                Cell::new(&v.fixed_version),
-                Cell::new(truncate(
+                cell(&v.status),
+                cell(&v.installed_version),
+                cell(&v.fixed_version),
+                cell(truncate(
                     &title_with_link(&v.title, &v.primary_url),
                     TITLE_WIDTH,
                 )),
@@ -181,12 +184,12 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
             };
             t.add_row(vec![
                 severity_cell(x.severity, opts),
-                Cell::new(&x.category),
-                Cell::new(&x.rule_id),
-                Cell::new(&x.title),
-                Cell::new(lines(x.start_line, x.end_line)),
-                Cell::new(layer),
-                Cell::new(truncate(x.redacted_match.trim(), MATCH_WIDTH)),
+                cell(&x.category),
+                cell(&x.rule_id),
+                cell(&x.title),
+                cell(lines(x.start_line, x.end_line)),
+                cell(layer),
+                cell(truncate(x.redacted_match.trim(), MATCH_WIDTH)),
             ]);
         }
         push_table(s, &t);
@@ -214,12 +217,12 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
             for m in failed {
                 let c = &m.cause_metadata;
                 t.add_row(vec![
-                    Cell::new(&m.id),
+                    cell(&m.id),
                     severity_cell(m.severity, opts),
-                    Cell::new(truncate(&m.title, TITLE_WIDTH)),
-                    Cell::new(truncate(&m.message, TITLE_WIDTH)),
-                    Cell::new(lines(c.start_line, c.end_line)),
-                    Cell::new(if c.resource.is_empty() {
+                    cell(truncate(&m.title, TITLE_WIDTH)),
+                    cell(truncate(&m.message, TITLE_WIDTH)),
+                    cell(lines(c.start_line, c.end_line)),
+                    cell(if c.resource.is_empty() {
                         "-"
                     } else {
                         &c.resource
@@ -229,6 +232,28 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
             push_table(s, &t);
         }
     }
+}
+
+/// A cell whose text cannot drive the terminal: report fields come from scanned images, and a
+/// package named `\x1b]...` must not retitle the window or hide rows.
+fn cell(text: impl AsRef<str>) -> Cell {
+    Cell::new(printable(text.as_ref()))
+}
+
+/// Control characters (escape, newline, carriage return, ...) written as `\u{1b}`.
+fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
@@ -323,6 +348,15 @@ mod tests {
         assert_eq!(truncate("short", 10), "short");
         assert_eq!(truncate("ééééééééééé", 6), "ééé...");
         assert_eq!(truncate("a\nb   c", 10), "a b c");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("ok"), "ok");
+        assert_eq!(
+            printable("a\x1b]0;pwned\x07b\n"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{a}"
+        );
     }
 
     #[test]

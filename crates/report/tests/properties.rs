@@ -21,6 +21,7 @@ fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec!["libc6", "qs", "@scope/pkg", "Django", "a b", "x"]).prop_map(String::from),
         1 => "\\PC{1,12}",
+        1 => "[a-z\\x1b\\x07\\r\\n]{1,8}",
     ]
 }
 
@@ -92,7 +93,7 @@ fn result() -> impl Strategy<Value = ReportResult> {
     .collect();
     (
         prop::bool::ANY,
-        "\\PC{0,20}",
+        prop_oneof!["\\PC{0,20}", "[a-z\\x1b\\n]{0,8}"],
         prop::collection::vec(package(ids), 0..8),
         prop::collection::vec(
             (
@@ -279,8 +280,11 @@ proptest! {
 
     #[test]
     fn table_and_json_render_anything(report in report()) {
-        let table = render_to_string(&report, Format::Table, &opts());
-        for r in &report.results {
+        let listing = osprey_report::RenderOptions { list_packages: true, ..opts() };
+        let table = render_to_string(&report, Format::Table, &opts())
+            + &render_to_string(&report, Format::Table, &listing);
+        prop_assert!(!table.chars().any(|c| c.is_control() && c != '\n'), "no control characters reach the terminal");
+        for r in report.results.iter().filter(|r| !r.target.chars().any(char::is_control)) {
             prop_assert!(table.contains(&r.target));
         }
         let json = render_to_string(&report, Format::Json, &opts());
