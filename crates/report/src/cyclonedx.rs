@@ -251,6 +251,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Bom, Error>
         });
         components.push(os);
     }
+    let mut classifier = license::Classifier::default();
     for (i, e) in catalog.entries.iter().enumerate() {
         let (group, name) = group_and_name(&e.package.identifier.purl, &e.package.name);
         components.push(Component {
@@ -259,7 +260,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Bom, Error>
             group,
             name,
             version: catalog::full_version(e.package),
-            licenses: licenses(&e.package.licenses),
+            licenses: licenses(&mut classifier, &e.package.licenses),
             purl: e.package.identifier.purl.clone(),
             evidence: (!e.package.file_path.is_empty()).then(|| Evidence {
                 occurrences: vec![Occurrence {
@@ -380,8 +381,8 @@ fn property(name: &str, value: &str) -> Property {
 /// CycloneDX allows either licence objects or exactly one expression. Compound expressions
 /// become one `AND`-joined expression when every licence is valid SPDX; otherwise every
 /// licence is listed as an object, compound ones by name.
-fn licenses(raw: &[String]) -> Vec<LicenseChoice> {
-    let classified: Vec<License> = raw.iter().filter_map(|l| license::classify(l)).collect();
+fn licenses(classifier: &mut license::Classifier, raw: &[String]) -> Vec<LicenseChoice> {
+    let classified: Vec<License> = raw.iter().filter_map(|l| classifier.classify(l)).collect();
     let has_compound = classified
         .iter()
         .any(|l| matches!(l, License::Expression(_)));

@@ -4,6 +4,8 @@
 //! ever emits an expression that the strict SPDX grammar rejects.
 
 use crate::catalog::short_hash;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// One declared licence, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,33 @@ impl License {
         }
     }
 }
+
+/// [`classify`] with memory: images repeat the same few licence strings thousands of times.
+#[derive(Default)]
+pub(crate) struct Classifier {
+    seen: HashMap<String, Option<License>>,
+}
+
+impl Classifier {
+    pub(crate) fn classify(&mut self, raw: &str) -> Option<License> {
+        if let Some(known) = self.seen.get(raw) {
+            return known.clone();
+        }
+        let result = classify(raw);
+        self.seen.insert(raw.to_string(), result.clone());
+        result
+    }
+}
+
+/// Lower-cased SPDX licence and exception IDs to their proper spelling.
+static IDS_BY_LOWERCASE: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
+    spdx::identifiers::LICENSES
+        .iter()
+        .map(|l| l.name)
+        .chain(spdx::identifiers::EXCEPTIONS.iter().map(|e| e.name))
+        .map(|name| (name.to_ascii_lowercase(), name))
+        .collect()
+});
 
 /// Classifies one licence string. Spelling is repaired only where the meaning is certain:
 /// operator case, `/` as `OR`, ID case (`BSD-3-clause`), Debian's versioned GNU short names
@@ -119,17 +148,8 @@ fn normalise_term(term: &str) -> String {
     {
         return format!("{}-{version}.0{plus}", family.to_ascii_uppercase());
     }
-    if let Some(l) = spdx::identifiers::LICENSES
-        .iter()
-        .find(|l| l.name.eq_ignore_ascii_case(body))
-    {
-        return format!("{}{plus}", l.name);
-    }
-    if let Some(e) = spdx::identifiers::EXCEPTIONS
-        .iter()
-        .find(|e| e.name.eq_ignore_ascii_case(term))
-    {
-        return e.name.to_string();
+    if let Some(name) = IDS_BY_LOWERCASE.get(&body.to_ascii_lowercase()) {
+        return format!("{name}{plus}");
     }
     term.to_string()
 }

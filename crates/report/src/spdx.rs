@@ -111,7 +111,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Document, E
     let subject = Subject::of(report);
     let annotator = format!("Tool: {}-{}", opts.tool_name, opts.tool_version);
     let mut ids = SpdxIds::default();
-    let mut extracted = BTreeMap::new();
+    let mut licences = Licences::default();
 
     let subject_id = ids.assign("Image", &[&subject.name], &subject.name);
     let mut packages = vec![subject_package(report, &subject, subject_id.clone())];
@@ -149,7 +149,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Document, E
             entry_ids[i].clone(),
             &created,
             &annotator,
-            &mut extracted,
+            &mut licences,
         ));
         relationships.push(contains(&subject_id, &entry_ids[i]));
     }
@@ -191,7 +191,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Document, E
         },
         packages,
         relationships,
-        has_extracted_licensing_infos: extracted.into_values().collect(),
+        has_extracted_licensing_infos: licences.extracted.into_values().collect(),
     })
 }
 
@@ -254,7 +254,7 @@ fn package(
     spdx_id: String,
     created: &str,
     annotator: &str,
-    extracted: &mut BTreeMap<String, ExtractedLicense>,
+    licences: &mut Licences,
 ) -> Package {
     let p = e.package;
     let source_info = if p.src_name.is_empty() {
@@ -269,7 +269,7 @@ fn package(
         name: p.name.clone(),
         version_info: catalog::full_version(p),
         source_info,
-        license_declared: declared_license(&p.licenses, extracted),
+        license_declared: licences.declared(&p.licenses),
         external_refs: if p.identifier.purl.is_empty() {
             Vec::new()
         } else {
@@ -296,33 +296,42 @@ fn purl_ref(locator: String) -> ExternalRef {
     }
 }
 
-/// All declared licences `AND`-ed into one valid expression; unlisted ones become
-/// `LicenseRef-`s recorded in `extracted`. `NOASSERTION` when the package declares none.
-fn declared_license(raw: &[String], extracted: &mut BTreeMap<String, ExtractedLicense>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for l in raw.iter().filter_map(|l| license::classify(l)) {
-        let part = match l {
-            License::Id(s) | License::Expression(s) => s,
-            License::Other(text) => {
-                let id = license::license_ref(&text);
-                extracted
-                    .entry(id.clone())
-                    .or_insert_with(|| ExtractedLicense {
-                        license_id: id.clone(),
-                        extracted_text: text.clone(),
-                        name: text,
-                    });
-                id
+/// Licence state of one document: the classifier's memory and the `LicenseRef-`s defined so far.
+#[derive(Default)]
+struct Licences {
+    classifier: license::Classifier,
+    extracted: BTreeMap<String, ExtractedLicense>,
+}
+
+impl Licences {
+    /// All declared licences `AND`-ed into one valid expression; unlisted ones become
+    /// `LicenseRef-`s recorded in `extracted`. `NOASSERTION` when the package declares none.
+    fn declared(&mut self, raw: &[String]) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for l in raw.iter().filter_map(|l| self.classifier.classify(l)) {
+            let part = match l {
+                License::Id(s) | License::Expression(s) => s,
+                License::Other(text) => {
+                    let id = license::license_ref(&text);
+                    self.extracted
+                        .entry(id.clone())
+                        .or_insert_with(|| ExtractedLicense {
+                            license_id: id.clone(),
+                            extracted_text: text.clone(),
+                            name: text,
+                        });
+                    id
+                }
+            };
+            if !parts.contains(&part) {
+                parts.push(part);
             }
-        };
-        if !parts.contains(&part) {
-            parts.push(part);
         }
-    }
-    if parts.is_empty() {
-        NOASSERTION.to_string()
-    } else {
-        license::join_and(&parts)
+        if parts.is_empty() {
+            NOASSERTION.to_string()
+        } else {
+            license::join_and(&parts)
+        }
     }
 }
 
