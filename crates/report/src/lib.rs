@@ -176,6 +176,14 @@ pub enum Error {
         /// Where it came from (`RenderOptions.timestamp`, `report CreatedAt`).
         origin: &'static str,
     },
+    /// A URI option (`namespace_base`, `information_uri`) that is not an absolute http(s) URL.
+    #[error("{option} must be an absolute http(s) URL without spaces, got {value:?}")]
+    InvalidUri {
+        /// The option's name.
+        option: &'static str,
+        /// The value given.
+        value: String,
+    },
     /// A format name that is none of `table`, `json`, `cyclonedx`, `spdx-json`, `sarif`.
     #[error(
         "unknown output format {0:?} (expected one of table, json, cyclonedx, spdx-json, sarif)"
@@ -202,7 +210,7 @@ pub fn render(
             write_json(format, &doc, out)
         }
         Format::Sarif => {
-            let log = sarif::build(report, opts);
+            let log = sarif::build(report, opts)?;
             write_json(format, &log, out)
         }
     }

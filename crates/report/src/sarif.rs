@@ -10,8 +10,8 @@
 //! Own serde structs rather than `serde-sarif`: a dozen small structs against a crate that
 //! generates the whole object model at build time.
 
-use crate::RenderOptions;
 use crate::catalog::{self, Catalog, Subject};
+use crate::{Error, RenderOptions};
 use osprey_model::Severity;
 use osprey_model::report::{Report, ReportResult, ReportVulnerability};
 use serde::Serialize;
@@ -204,7 +204,16 @@ struct Occurrence {
     properties: BTreeMap<&'static str, serde_json::Value>,
 }
 
-pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
+pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Log, Error> {
+    let information_uri = match &opts.information_uri {
+        Some(uri) if !catalog::is_web_url(uri) => {
+            return Err(Error::InvalidUri {
+                option: "information_uri",
+                value: uri.clone(),
+            });
+        }
+        other => other.clone(),
+    };
     let catalog = Catalog::new(report, &[]);
     let subject = Subject::of(report);
     let mut occurrences = Vec::new();
@@ -361,7 +370,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
         run_properties.insert("repoDigests", report.metadata.repo_digests.clone().into());
     }
 
-    Log {
+    Ok(Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
         runs: vec![Run {
@@ -370,10 +379,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
                     name: opts.tool_name.clone(),
                     full_name: format!("{} {}", opts.tool_name, opts.tool_version),
                     version: opts.tool_version.clone(),
-                    information_uri: opts
-                        .information_uri
-                        .clone()
-                        .filter(|u| catalog::is_web_url(u)),
+                    information_uri,
                     rules: rules.iter().map(rule).collect(),
                 },
             },
@@ -382,7 +388,7 @@ pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Log {
             original_uri_base_ids: BTreeMap::from([(ROOT_BASE_ID, BaseUri { uri: "file:///" })]),
             properties: run_properties,
         }],
-    }
+    })
 }
 
 fn vulnerability(

@@ -107,6 +107,12 @@ struct ExtractedLicense {
 
 pub(crate) fn build(report: &Report, opts: &RenderOptions) -> Result<Document, Error> {
     let created = time::document_timestamp(report, opts)?;
+    if !catalog::is_web_url(&opts.namespace_base) {
+        return Err(Error::InvalidUri {
+            option: "namespace_base",
+            value: opts.namespace_base.clone(),
+        });
+    }
     let catalog = Catalog::new(report, &[]);
     let subject = Subject::of(report);
     let annotator = format!("Tool: {}-{}", opts.tool_name, opts.tool_version);

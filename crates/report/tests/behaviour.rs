@@ -420,3 +420,49 @@ fn package_references_never_take_the_image_or_os_reference() {
     }
     assert!(refs.contains("osprey:os:debian@12.15"));
 }
+
+#[test]
+fn malformed_uri_options_are_refused() {
+    let bad_base = RenderOptions {
+        namespace_base: "my docs".into(),
+        ..opts()
+    };
+    let err = render(
+        &image_report(),
+        Format::SpdxJson,
+        &mut Vec::new(),
+        &bad_base,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidUri {
+                option: "namespace_base",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let bad_info = RenderOptions {
+        information_uri: Some("osprey home".into()),
+        ..opts()
+    };
+    let err = render(&image_report(), Format::Sarif, &mut Vec::new(), &bad_info).unwrap_err();
+    assert!(err.to_string().contains("information_uri"), "{err}");
+    let good = RenderOptions {
+        information_uri: Some("https://osprey.example/docs".into()),
+        namespace_base: "https://sbom.example/docs/".into(),
+        ..opts()
+    };
+    let log = render_to_string(&image_report(), Format::Sarif, &good);
+    assert!(log.contains("\"informationUri\": \"https://osprey.example/docs\""));
+    let doc: serde_json::Value =
+        serde_json::from_str(&render_to_string(&image_report(), Format::SpdxJson, &good)).unwrap();
+    assert!(
+        doc["documentNamespace"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://sbom.example/docs/registry.example")
+    );
+}
