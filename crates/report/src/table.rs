@@ -49,11 +49,49 @@ fn to_text(report: &Report, opts: &RenderOptions) -> String {
     }
     if report.results.is_empty() {
         s.push_str("\nNo results.\n");
+    } else {
+        summary(&mut s, report, opts);
     }
     for result in &report.results {
         section(&mut s, result, opts);
     }
     s
+}
+
+/// One row per result with its finding counts, so a long report opens with its shape.
+fn summary(s: &mut String, report: &Report, opts: &RenderOptions) {
+    s.push_str("\nReport Summary\n\n");
+    let mut t = new_table(
+        opts,
+        &[
+            "Target",
+            "Type",
+            "Packages",
+            "Vulnerabilities",
+            "Secrets",
+            "Misconfigurations",
+        ],
+    );
+    for r in &report.results {
+        let failed = r
+            .misconfigurations
+            .iter()
+            .filter(|m| m.status != "PASS")
+            .count();
+        t.add_row(vec![
+            cell(&r.target),
+            cell(if r.r#type.is_empty() {
+                &r.class
+            } else {
+                &r.r#type
+            }),
+            cell(r.packages.len().to_string()),
+            cell(r.vulnerabilities.len().to_string()),
+            cell(r.secrets.len().to_string()),
+            cell(failed.to_string()),
+        ]);
+    }
+    push_table(s, &t);
 }
 
 fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
