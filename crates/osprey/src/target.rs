@@ -139,7 +139,12 @@ fn scan_rootfs(
 pub fn warn_skipped(squashed: &Squashed) {
     for s in &squashed.skipped {
         match s.layer {
-            Some(l) => tracing::warn!("{} skipped {} (layer {l}): {}", s.analyzer, s.path, s.reason),
+            Some(l) => tracing::warn!(
+                "{} skipped {} (layer {l}): {}",
+                s.analyzer,
+                s.path,
+                s.reason
+            ),
             None => tracing::warn!("{} skipped {}: {}", s.analyzer, s.path, s.reason),
         }
     }

@@ -31,14 +31,28 @@ fn json(out: &Output) -> Value {
 fn sbom_formats_on_the_app_image() {
     let cache = tempfile::tempdir().unwrap();
     let app = app_oci();
-    let cdx = json(&osprey(&["sbom", &app, "--format", "cyclonedx"], cache.path()));
+    let cdx = json(&osprey(
+        &["sbom", &app, "--format", "cyclonedx"],
+        cache.path(),
+    ));
     assert_eq!(cdx["bomFormat"], "CycloneDX");
     assert_eq!(cdx["specVersion"], "1.6");
     let components = cdx["components"].as_array().unwrap();
-    assert!(components.iter().any(|c| c["name"] == "Django" && c["version"] == "3.2"));
-    assert!(components.iter().any(|c| c["name"] == "smallvec" && c["version"] == "1.6.0"));
+    assert!(
+        components
+            .iter()
+            .any(|c| c["name"] == "Django" && c["version"] == "3.2")
+    );
+    assert!(
+        components
+            .iter()
+            .any(|c| c["name"] == "smallvec" && c["version"] == "1.6.0")
+    );
 
-    let spdx = json(&osprey(&["sbom", &app, "--format", "spdx-json"], cache.path()));
+    let spdx = json(&osprey(
+        &["sbom", &app, "--format", "spdx-json"],
+        cache.path(),
+    ));
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
 
     let report = json(&osprey(&["sbom", &app, "--format", "json"], cache.path()));
@@ -59,13 +73,20 @@ fn rescan_uses_the_cache_and_cache_clean_empties_it() {
     let cache = tempfile::tempdir().unwrap();
     let app = app_oci();
     let first = json(&osprey(&["sbom", &app, "--format", "json"], cache.path()));
-    let entries = std::fs::read_dir(cache.path().join("layers")).unwrap().count();
+    let entries = std::fs::read_dir(cache.path().join("layers"))
+        .unwrap()
+        .count();
     assert_eq!(entries, 8, "one cache entry per layer");
     let second = json(&osprey(&["sbom", &app, "--format", "json"], cache.path()));
     assert_eq!(first["Results"], second["Results"]);
     let out = osprey(&["cache", "clean"], cache.path());
     assert!(out.status.success());
-    assert_eq!(std::fs::read_dir(cache.path().join("layers")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(cache.path().join("layers"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -76,13 +97,24 @@ fn output_file_is_written_whole() {
     std::fs::write(&file, "previous good content").unwrap();
     // A failing scan leaves the old file alone.
     let out = osprey(
-        &["sbom", "oci:/nonexistent/layout", "-o", file.to_str().unwrap()],
+        &[
+            "sbom",
+            "oci:/nonexistent/layout",
+            "-o",
+            file.to_str().unwrap(),
+        ],
         cache.path(),
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/layout"));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous good content");
-    let out = osprey(&["sbom", &app_oci(), "-o", file.to_str().unwrap()], cache.path());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "previous good content"
+    );
+    let out = osprey(
+        &["sbom", &app_oci(), "-o", file.to_str().unwrap()],
+        cache.path(),
+    );
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(v["bomFormat"], "CycloneDX");

@@ -32,12 +32,22 @@ fn expected(image_dir: &Path) -> BTreeSet<Key> {
             (
                 p["ecosystem"].as_str().unwrap().to_string(),
                 p["name"].as_str().unwrap().to_string(),
-                p["version"].as_str().unwrap().to_string(),
+                stdlib_as_trivy(p["name"].as_str().unwrap(), p["version"].as_str().unwrap()),
                 p["source_name"].as_str().map(str::to_string),
                 p["layer"].as_u64().map(|l| l as usize),
             )
         })
         .collect()
+}
+
+/// The ground truth writes the Go standard library as the toolchain prints it (`go1.19.8`);
+/// osprey reports it as Trivy does and as Go module versions are written (`v1.19.8`), keeping
+/// the toolchain's spelling in `source_version`. Only that prefix is translated.
+fn stdlib_as_trivy(name: &str, version: &str) -> String {
+    match (name, version.strip_prefix("go")) {
+        ("stdlib", Some(v)) => format!("v{v}"),
+        _ => version.to_string(),
+    }
 }
 
 fn found(reference: &str) -> BTreeSet<Key> {

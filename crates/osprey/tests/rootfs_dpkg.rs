@@ -22,7 +22,11 @@ fn rootfs_matches_dpkg_query() {
             (status == "installed").then(|| (name.to_string(), version.to_string()))
         })
         .collect();
-    assert!(want.len() > 50, "dpkg-query listed only {} packages", want.len());
+    assert!(
+        want.len() > 50,
+        "dpkg-query listed only {} packages",
+        want.len()
+    );
 
     let squashed =
         osprey_scan::scan_rootfs(Path::new("/"), &osprey_inventory::analyzers()).unwrap();

@@ -121,7 +121,9 @@ pub fn inventory_report(scanned: Scanned) -> Report {
 /// Render options: colour only when writing to a terminal.
 pub fn render_options(to_stdout: bool) -> RenderOptions {
     RenderOptions {
-        color: to_stdout && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: to_stdout
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none(),
         list_packages: true,
         ..Default::default()
     }
