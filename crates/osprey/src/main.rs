@@ -4,7 +4,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "osprey", version, about = "Container security from build to run")]
+#[command(
+    name = "osprey",
+    version,
+    about = "Container security from build to run"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
