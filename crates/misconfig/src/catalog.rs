@@ -67,3 +67,19 @@ impl Diags {
         });
     }
 }
+
+/// Declares a `static` [`CheckMeta`]:
+/// `meta!(NAME, "OSP-DF-001", High, "title", "description", "resolution", ["hadolint:DL3002"]);`
+macro_rules! meta {
+    ($name:ident, $id:literal, $sev:ident, $title:literal, $desc:literal, $res:literal, [$($r:literal),* $(,)?]) => {
+        pub(crate) static $name: $crate::catalog::CheckMeta = $crate::catalog::CheckMeta {
+            id: $id,
+            severity: osprey_model::Severity::$sev,
+            title: $title,
+            description: $desc,
+            resolution: $res,
+            refs: &[$($r),*],
+        };
+    };
+}
+pub(crate) use meta;
