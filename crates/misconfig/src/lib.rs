@@ -21,6 +21,7 @@
 pub mod catalog;
 pub mod dockerfile;
 mod error;
+pub mod k8s;
 mod options;
 mod report;
 

@@ -1,0 +1,4 @@
+//! Kubernetes manifests: the loader ([`yaml`], [`manifest`]).
+
+pub mod manifest;
+pub mod yaml;
