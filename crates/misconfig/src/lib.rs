@@ -29,14 +29,22 @@ pub use error::Error;
 pub use options::{Options, PssLevel, PssVersion};
 use osprey_model::report::ReportResult;
 
+use std::io::Read;
+use std::path::Path;
+
 /// What a byte stream holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     /// A Dockerfile.
     Dockerfile,
+    /// Kubernetes manifests (YAML, multi-document, or JSON).
+    Kubernetes,
+    /// Decide from the name, then the content.
+    Auto,
 }
 
-/// Scans one named input (a file's bytes, or stdin for `-`).
+/// Scans one named input (a file's bytes, or stdin for `-`). With [`InputKind::Auto`] an input
+/// that is neither a Dockerfile nor a manifest gives no result.
 pub fn scan_bytes(
     name: &str,
     bytes: &[u8],
@@ -50,7 +58,145 @@ pub fn scan_bytes(
             limit: opts.max_file_bytes,
         });
     }
+    let kind = match kind {
+        InputKind::Auto => match detect(name, bytes) {
+            Some(k) => k,
+            None => return Ok(Vec::new()),
+        },
+        k => k,
+    };
     match kind {
         InputKind::Dockerfile => Ok(vec![dockerfile::scan(name, bytes, opts)?]),
+        _ => Ok(vec![k8s::scan(name, bytes, opts)?]),
     }
+}
+
+/// Reads stdin fully (`-`, e.g. `helm template ... | osprey config -`) and scans it.
+pub fn scan_stdin(kind: InputKind, opts: &Options) -> Result<Vec<ReportResult>, Error> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(opts.max_file_bytes + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| Error::Io {
+            path: "-".into(),
+            source,
+        })?;
+    scan_bytes("-", &buf, kind, opts)
+}
+
+/// What a named input is: Dockerfile by name; manifest by extension and content (a document
+/// with `apiVersion` and `kind`); `-` by content.
+fn detect(name: &str, bytes: &[u8]) -> Option<InputKind> {
+    let base = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name);
+    if dockerfile::is_dockerfile_name(base) {
+        return Some(InputKind::Dockerfile);
+    }
+    let lower = base.to_ascii_lowercase();
+    let manifest_ext = [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    if manifest_ext || name == "-" {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if looks_like_manifest(text) {
+            return Some(InputKind::Kubernetes);
+        }
+        if name == "-" && dockerfile::parser::parse(bytes).is_ok_and(|d| !d.stages.is_empty()) {
+            return Some(InputKind::Dockerfile);
+        }
+    }
+    None
+}
+
+/// A text is a manifest when it mentions `apiVersion` and `kind` and either loads with an
+/// object in it, or fails to load (so the load error is reported rather than the file
+/// silently skipped).
+fn looks_like_manifest(text: &str) -> bool {
+    text.contains("apiVersion")
+        && text.contains("kind")
+        && k8s::manifest::load("", text).map_or(true, |f| !f.objects.is_empty())
+}
+
+/// Scans a file or a directory tree. Dockerfiles are found by name (`Dockerfile`,
+/// `*.Dockerfile`, `Dockerfile.*`, `Containerfile`), manifests by extension (`.yaml`, `.yml`,
+/// `.json`) and content (`apiVersion` + `kind`). A path named explicitly must parse; in a
+/// directory walk a file that fails to parse becomes a finding (`OSP-PARSE-001`, with the
+/// error and its line) and the walk goes on. Symbolic links are not followed; hidden
+/// directories, `node_modules` and `target` are skipped.
+pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        let bytes = read_limited(path, opts)?;
+        return scan_bytes(&path.to_string_lossy(), &bytes, InputKind::Auto, opts);
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files, 0)?;
+    files.sort();
+    let mut results = Vec::new();
+    for file in files {
+        let name = file.to_string_lossy().to_string();
+        let scanned = read_limited(&file, opts)
+            .and_then(|bytes| scan_bytes(&name, &bytes, InputKind::Auto, opts));
+        match scanned {
+            Ok(r) => results.extend(r),
+            Err(e @ (Error::Dockerfile { .. } | Error::Yaml { .. } | Error::TooLarge { .. })) => {
+                results.push(report::parse_failure(&name, &e))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(results)
+}
+
+fn read_limited(path: &Path, opts: &Options) -> Result<Vec<u8>, Error> {
+    let io = |source| Error::Io {
+        path: path.into(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > opts.max_file_bytes {
+        return Err(Error::TooLarge {
+            file: path.to_string_lossy().into(),
+            size,
+            limit: opts.max_file_bytes,
+        });
+    }
+    std::fs::read(path).map_err(io)
+}
+
+/// Collects candidate files under `dir` (not following symlinks).
+fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> Result<(), Error> {
+    if depth > 64 {
+        return Ok(());
+    }
+    let io = |source| Error::Io {
+        path: dir.into(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(io)?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if ft.is_dir() {
+            if !name.starts_with('.') && name != "node_modules" && name != "target" {
+                walk(&path, out, depth + 1)?;
+            }
+        } else if ft.is_file() {
+            let lower = name.to_ascii_lowercase();
+            if dockerfile::is_dockerfile_name(&name)
+                || [".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+            {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
 }

@@ -124,3 +124,50 @@ fn entry(
         cause_metadata: cause,
     }
 }
+
+static PARSE_FAILURE: CheckMeta = CheckMeta {
+    id: "OSP-PARSE-001",
+    severity: osprey_model::Severity::Unknown,
+    title: "File could not be parsed",
+    description: "The file looks like a Dockerfile or manifest but could not be parsed, so no checks ran on it.",
+    resolution: "Fix the syntax error, or exclude the file from the scan.",
+    refs: &[],
+};
+
+/// A result for a file that could not be parsed during a directory walk.
+pub(crate) fn parse_failure(target: &str, e: &crate::Error) -> ReportResult {
+    let line = match e {
+        crate::Error::Dockerfile { line, .. } | crate::Error::Yaml { line, .. } => *line,
+        _ => 0,
+    };
+    let kind = match e {
+        crate::Error::Dockerfile { .. } => Kind {
+            r#type: "dockerfile",
+            provider: "Dockerfile",
+        },
+        _ => Kind {
+            r#type: "kubernetes",
+            provider: "Kubernetes",
+        },
+    };
+    let failure = Failure {
+        meta: &PARSE_FAILURE,
+        message: e.to_string(),
+        start_line: line,
+        end_line: line,
+        resource: String::new(),
+    };
+    let mut r = build(
+        target,
+        kind,
+        std::iter::empty(),
+        vec![failure],
+        |_| None,
+        &crate::Options::default(),
+    );
+    r.misconf_summary = Some(MisconfSummary {
+        successes: 0,
+        failures: 1,
+    });
+    r
+}

@@ -85,12 +85,6 @@ pub fn is_object(doc: &Node) -> bool {
         && doc.get("kind").and_then(Node::as_str).is_some()
 }
 
-/// Quick test for "is this text a Kubernetes manifest": loads it and looks for an object.
-pub fn looks_like_manifest(text: &str) -> bool {
-    (text.contains("apiVersion") && text.contains("kind"))
-        && load("", text).is_ok_and(|f| !f.objects.is_empty())
-}
-
 /// `kind` of an object.
 pub fn kind(obj: &Node) -> &str {
     obj.get("kind").and_then(Node::as_str).unwrap_or("")

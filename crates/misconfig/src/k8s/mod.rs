@@ -1,4 +1,87 @@
-//! Kubernetes manifests: the loader ([`yaml`], [`manifest`]).
+//! Kubernetes manifests: the loader ([`yaml`], [`manifest`]), Pod Security Standards
+//! ([`pss`]) and the other checks ([`checks`]).
 
+pub mod checks;
 pub mod manifest;
+pub mod pss;
 pub mod yaml;
+
+use crate::catalog::Diags;
+use crate::report::{self, Kind};
+use crate::{Error, Options};
+use manifest::{ManifestFile, pod_template, resource_id};
+use osprey_model::report::ReportResult;
+
+const KIND: Kind = Kind {
+    r#type: "kubernetes",
+    provider: "Kubernetes",
+};
+
+/// Loads a manifest file, mapping load errors to [`Error::Yaml`] with the file name.
+pub fn load(target: &str, bytes: &[u8]) -> Result<ManifestFile, Error> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Error::Yaml {
+            file: target.to_string(),
+            line,
+            column: 1,
+            message: "not valid UTF-8".into(),
+        }
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    manifest::load(target, text).map_err(|e| Error::Yaml {
+        file: target.to_string(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })
+}
+
+/// Loads and checks one manifest file.
+pub fn scan(target: &str, bytes: &[u8], opts: &Options) -> Result<ReportResult, Error> {
+    Ok(scan_loaded(&load(target, bytes)?, opts))
+}
+
+/// Checks a loaded manifest file: PSS at the configured level and version for every pod
+/// template, then every other check family.
+pub fn scan_loaded(file: &ManifestFile, opts: &Options) -> ReportResult {
+    let mut d = Diags::default();
+    for obj in &file.objects {
+        let Some((metadata, spec)) = pod_template(obj) else {
+            continue;
+        };
+        d.set_resource(resource_id(obj));
+        let pod = pss::Pod { metadata, spec };
+        for (check, violations) in pss::evaluate(&pod, opts.pss_level, opts.pss_version) {
+            let line = violations.first().map_or(spec.line, |v| v.line);
+            let message = violations
+                .iter()
+                .map(|v| v.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            d.fail(check.meta, (line, line), message);
+        }
+    }
+    let ctx = checks::Ctx::new(&file.objects);
+    for family in checks::FAMILIES {
+        (family.run)(&ctx, &mut d);
+    }
+    let pss_checks = pss::applicable(opts.pss_level, opts.pss_version)
+        .into_iter()
+        .map(|(c, _)| ("pss", c.meta));
+    let other = checks::FAMILIES
+        .iter()
+        .flat_map(|f| f.checks.iter().map(move |m| (f.name, *m)));
+    report::build(
+        &file.name,
+        KIND,
+        pss_checks.chain(other),
+        d.failures,
+        |n| file.line(n),
+        opts,
+    )
+}
