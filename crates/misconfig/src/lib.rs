@@ -24,6 +24,7 @@ mod error;
 pub mod k8s;
 mod options;
 mod report;
+mod secret_names;
 
 pub use error::Error;
 pub use options::{Options, PssLevel, PssVersion};
@@ -137,20 +138,35 @@ pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error
     let mut files = Vec::new();
     walk(path, &mut files, 0)?;
     files.sort();
-    let mut results = Vec::new();
+    // Manifests are loaded first and checked together, so checks can relate objects across
+    // files (a Namespace and the NetworkPolicies of that namespace).
+    let mut results: Vec<(String, ReportResult)> = Vec::new();
+    let mut manifests = Vec::new();
     for file in files {
         let name = file.to_string_lossy().to_string();
-        let scanned = read_limited(&file, opts)
-            .and_then(|bytes| scan_bytes(&name, &bytes, InputKind::Auto, opts));
-        match scanned {
-            Ok(r) => results.extend(r),
+        let loaded = read_limited(&file, opts).and_then(|bytes| match detect(&name, &bytes) {
+            Some(InputKind::Dockerfile) => {
+                dockerfile::scan(&name, &bytes, opts).map(|r| Some(Ok(r)))
+            }
+            Some(_) => k8s::load(&name, &bytes).map(|m| Some(Err(m))),
+            None => Ok(None),
+        });
+        match loaded {
+            Ok(Some(Ok(result))) => results.push((name, result)),
+            Ok(Some(Err(manifest))) => manifests.push(manifest),
+            Ok(None) => {}
             Err(e @ (Error::Dockerfile { .. } | Error::Yaml { .. } | Error::TooLarge { .. })) => {
-                results.push(report::parse_failure(&name, &e))
+                results.push((name.clone(), report::parse_failure(&name, &e)))
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(results)
+    let cluster: Vec<&k8s::yaml::Node> = manifests.iter().flat_map(|m| m.objects.iter()).collect();
+    for m in &manifests {
+        results.push((m.name.clone(), k8s::scan_loaded(m, &cluster, opts)));
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
 fn read_limited(path: &Path, opts: &Options) -> Result<Vec<u8>, Error> {

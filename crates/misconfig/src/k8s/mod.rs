@@ -41,14 +41,17 @@ pub fn load(target: &str, bytes: &[u8]) -> Result<ManifestFile, Error> {
     })
 }
 
-/// Loads and checks one manifest file.
+/// Loads and checks one manifest file on its own.
 pub fn scan(target: &str, bytes: &[u8], opts: &Options) -> Result<ReportResult, Error> {
-    Ok(scan_loaded(&load(target, bytes)?, opts))
+    let file = load(target, bytes)?;
+    let cluster: Vec<&yaml::Node> = file.objects.iter().collect();
+    Ok(scan_loaded(&file, &cluster, opts))
 }
 
 /// Checks a loaded manifest file: PSS at the configured level and version for every pod
-/// template, then every other check family.
-pub fn scan_loaded(file: &ManifestFile, opts: &Options) -> ReportResult {
+/// template, then every other check family. `cluster` holds every object of the scan, for
+/// checks that relate objects across files.
+pub fn scan_loaded(file: &ManifestFile, cluster: &[&yaml::Node], opts: &Options) -> ReportResult {
     let mut d = Diags::default();
     for obj in &file.objects {
         let Some((metadata, spec)) = pod_template(obj) else {
@@ -66,7 +69,7 @@ pub fn scan_loaded(file: &ManifestFile, opts: &Options) -> ReportResult {
             d.fail(check.meta, (line, line), message);
         }
     }
-    let ctx = checks::Ctx::new(&file.objects);
+    let ctx = checks::Ctx::new(&file.objects, cluster);
     for family in checks::FAMILIES {
         (family.run)(&ctx, &mut d);
     }

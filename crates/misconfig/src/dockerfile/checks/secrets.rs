@@ -3,6 +3,7 @@
 use super::{Ctx, Family, lines};
 use crate::catalog::{Diags, meta};
 use crate::dockerfile::parser::{Args, Keyword, key_values};
+use crate::secret_names::secret_name;
 
 meta!(
     ENV_SECRET,
@@ -37,54 +38,6 @@ pub(super) const FAMILY: Family = Family {
     checks: &[&ENV_SECRET, &ARG_SECRET, &SECRET_FILE],
     run: check,
 };
-
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASS",
-    "SECRET",
-    "TOKEN",
-    "APIKEY",
-    "API_KEY",
-    "ACCESS_KEY",
-    "PRIVATE_KEY",
-    "SECRET_KEY",
-    "CREDENTIALS",
-    "AUTH",
-];
-const NOT_SECRET_SUFFIXES: &[&str] = &[
-    "_FILE",
-    "_PATH",
-    "_DIR",
-    "_URL",
-    "_ENDPOINT",
-    "_HOST",
-    "_PORT",
-    "_USER",
-    "_USERNAME",
-    "_NAME",
-    "_ID",
-    "_TYPE",
-    "_LENGTH",
-];
-
-/// True for variable names that hold secrets (`DB_PASSWORD`, `GITHUB_TOKEN`), not for names
-/// that point to them (`PASSWORD_FILE`) or public keys (`GPG_KEY`).
-pub(super) fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if NOT_SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
-        || upper.contains("GPG")
-        || upper.contains("PUBLIC")
-    {
-        return false;
-    }
-    upper
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|part| SECRET_WORDS.contains(&part))
-        || ["API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "SECRET_KEY"]
-            .iter()
-            .any(|w| upper.contains(w))
-}
 
 /// A literal value, not only a reference to another variable.
 fn literal(v: &str) -> bool {
@@ -168,36 +121,6 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::secret_name;
-
-    #[test]
-    fn secret_names() {
-        for n in [
-            "DB_PASSWORD",
-            "GITHUB_TOKEN",
-            "AWS_SECRET_ACCESS_KEY",
-            "api_key",
-            "MYSQL_ROOT_PASSWORD",
-            "NPM_AUTH_TOKEN",
-        ] {
-            assert!(secret_name(n), "{n}");
-        }
-        for n in [
-            "PASSWORD_FILE",
-            "GPG_KEY",
-            "PATH",
-            "TOKEN_URL",
-            "PYTHON_VERSION",
-            "PASSAGE",
-            "KEYCLOAK_USER",
-        ] {
-            assert!(!secret_name(n), "{n}");
         }
     }
 }
