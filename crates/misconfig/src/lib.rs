@@ -59,16 +59,17 @@ pub fn scan_bytes(
             limit: opts.max_file_bytes,
         });
     }
-    let kind = match kind {
-        InputKind::Auto => match detect(name, bytes) {
-            Some(k) => k,
-            None => return Ok(Vec::new()),
-        },
-        k => k,
-    };
     match kind {
         InputKind::Dockerfile => Ok(vec![dockerfile::scan(name, bytes, opts)?]),
-        _ => Ok(vec![k8s::scan(name, bytes, opts)?]),
+        InputKind::Kubernetes => Ok(vec![k8s::scan(name, bytes, opts)?]),
+        InputKind::Auto => match detect(name, bytes)? {
+            Detected::Dockerfile => Ok(vec![dockerfile::scan(name, bytes, opts)?]),
+            Detected::Manifest(f) => {
+                let cluster: Vec<&k8s::yaml::Node> = f.objects.iter().collect();
+                Ok(vec![k8s::scan_loaded(&f, &cluster, opts)])
+            }
+            Detected::Neither => Ok(Vec::new()),
+        },
     }
 }
 
@@ -85,39 +86,44 @@ pub fn scan_stdin(kind: InputKind, opts: &Options) -> Result<Vec<ReportResult>, 
     scan_bytes("-", &buf, kind, opts)
 }
 
-/// What a named input is: Dockerfile by name; manifest by extension and content (a document
-/// with `apiVersion` and `kind`); `-` by content.
-fn detect(name: &str, bytes: &[u8]) -> Option<InputKind> {
+/// An input after detection.
+enum Detected {
+    Dockerfile,
+    Manifest(k8s::manifest::ManifestFile),
+    Neither,
+}
+
+/// Decides what a named input is, loading manifests once: Dockerfile by name; manifest by
+/// extension (or `-`) and content, a document with `apiVersion` and `kind`. A file that
+/// mentions `apiVersion` and `kind` but does not load is an error, not silently skipped.
+fn detect(name: &str, bytes: &[u8]) -> Result<Detected, Error> {
     let base = Path::new(name)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(name);
     if dockerfile::is_dockerfile_name(base) {
-        return Some(InputKind::Dockerfile);
+        return Ok(Detected::Dockerfile);
     }
     let lower = base.to_ascii_lowercase();
     let manifest_ext = [".yaml", ".yml", ".json"]
         .iter()
         .any(|e| lower.ends_with(e));
-    if manifest_ext || name == "-" {
-        let text = std::str::from_utf8(bytes).ok()?;
-        if looks_like_manifest(text) {
-            return Some(InputKind::Kubernetes);
-        }
-        if name == "-" && dockerfile::parser::parse(bytes).is_ok_and(|d| !d.stages.is_empty()) {
-            return Some(InputKind::Dockerfile);
-        }
+    if !(manifest_ext || name == "-") {
+        return Ok(Detected::Neither);
     }
-    None
-}
-
-/// A text is a manifest when it mentions `apiVersion` and `kind` and either loads with an
-/// object in it, or fails to load (so the load error is reported rather than the file
-/// silently skipped).
-fn looks_like_manifest(text: &str) -> bool {
-    text.contains("apiVersion")
-        && text.contains("kind")
-        && k8s::manifest::load("", text).map_or(true, |f| !f.objects.is_empty())
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(Detected::Neither);
+    };
+    let mentions = text.contains("apiVersion") && text.contains("kind");
+    match k8s::load(name, bytes) {
+        Ok(f) if !f.objects.is_empty() => return Ok(Detected::Manifest(f)),
+        Err(e) if mentions => return Err(e),
+        _ => {}
+    }
+    if name == "-" && dockerfile::parser::parse(bytes).is_ok_and(|d| !d.stages.is_empty()) {
+        return Ok(Detected::Dockerfile);
+    }
+    Ok(Detected::Neither)
 }
 
 /// Scans a file or a directory tree. Dockerfiles are found by name (`Dockerfile`,
@@ -144,17 +150,16 @@ pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error
     let mut manifests = Vec::new();
     for file in files {
         let name = file.to_string_lossy().to_string();
-        let loaded = read_limited(&file, opts).and_then(|bytes| match detect(&name, &bytes) {
-            Some(InputKind::Dockerfile) => {
-                dockerfile::scan(&name, &bytes, opts).map(|r| Some(Ok(r)))
+        let step = read_limited(&file, opts).and_then(|bytes| {
+            let detected = detect(&name, &bytes)?;
+            if let Detected::Dockerfile = detected {
+                results.push((name.clone(), dockerfile::scan(&name, &bytes, opts)?));
             }
-            Some(_) => k8s::load(&name, &bytes).map(|m| Some(Err(m))),
-            None => Ok(None),
+            Ok(detected)
         });
-        match loaded {
-            Ok(Some(Ok(result))) => results.push((name, result)),
-            Ok(Some(Err(manifest))) => manifests.push(manifest),
-            Ok(None) => {}
+        match step {
+            Ok(Detected::Manifest(manifest)) => manifests.push(manifest),
+            Ok(_) => {}
             Err(e @ (Error::Dockerfile { .. } | Error::Yaml { .. } | Error::TooLarge { .. })) => {
                 results.push((name.clone(), report::parse_failure(&name, &e)))
             }
