@@ -546,3 +546,26 @@ fn parse_errors_name_file_and_line() {
         "svc/Dockerfile:4: Dockerfile: unknown instruction: BOGUS"
     );
 }
+
+#[test]
+fn hadolint_and_osprey_ignore_pragmas() {
+    let src = "# hadolint global ignore=DL3007\nFROM alpine:latest\n# hadolint ignore=DL3018,DL3019\nRUN apk add curl\nRUN apk add git\n# osprey ignore=OSP-DF-121\nRUN cd /x && make\nRUN cd /y\n";
+    let r = &scan_bytes(
+        "Dockerfile",
+        src.as_bytes(),
+        InputKind::Dockerfile,
+        &Options::default(),
+    )
+    .unwrap()[0];
+    let at = |id: &str| -> Vec<usize> {
+        r.misconfigurations
+            .iter()
+            .filter(|m| m.id == id)
+            .map(|m| m.cause_metadata.start_line)
+            .collect()
+    };
+    assert!(at("OSP-DF-011").is_empty());
+    assert_eq!(at("OSP-DF-070"), [5]);
+    assert_eq!(at("OSP-DF-071"), [5]);
+    assert_eq!(at("OSP-DF-121"), [8]);
+}

@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod parser;
+mod pragmas;
 pub mod shell;
 
 use crate::catalog::Diags;
@@ -37,7 +38,8 @@ pub fn scan(target: &str, bytes: &[u8], opts: &Options) -> Result<ReportResult, 
     Ok(scan_parsed(target, &df, opts))
 }
 
-/// Checks an already parsed Dockerfile.
+/// Checks an already parsed Dockerfile. Inline `# hadolint ignore=...` / `# osprey
+/// ignore=...` comments silence checks.
 pub fn scan_parsed(target: &str, df: &parser::Dockerfile, opts: &Options) -> ReportResult {
     let ctx = checks::Ctx::new(df, &opts.dockerfile);
     let mut diags = Diags::default();
@@ -50,7 +52,7 @@ pub fn scan_parsed(target: &str, df: &parser::Dockerfile, opts: &Options) -> Rep
         checks::FAMILIES
             .iter()
             .flat_map(|f| f.checks.iter().map(move |m| (f.name, *m))),
-        diags.failures,
+        pragmas::apply(df, diags.failures),
         |n| df.line(n),
         opts,
     )
