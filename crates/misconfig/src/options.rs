@@ -64,6 +64,10 @@ pub struct Options {
     pub include_passed: bool,
     /// Check IDs not to run (`OSP-DF-017`, `pss:seccompProfile_restricted`).
     pub skip_checks: Vec<String>,
+    /// Honour `pod-security.kubernetes.io/enforce` (and `enforce-version`) labels of Namespace
+    /// objects in the scan: pods in such a namespace are held to the stricter of that level and
+    /// [`Options::pss_level`], as admission would hold them. Default on.
+    pub pss_namespace_labels: bool,
     /// Dockerfile check configuration.
     pub dockerfile: DockerfileConfig,
     /// Largest file read (default 16 MiB).
@@ -77,6 +81,7 @@ impl Default for Options {
             pss_version: PssVersion::Latest,
             include_passed: false,
             skip_checks: Vec::new(),
+            pss_namespace_labels: true,
             dockerfile: DockerfileConfig::default(),
             max_file_bytes: 16 * 1024 * 1024,
         }

@@ -224,3 +224,27 @@ fn kyverno_pod_security_tests_agree() {
     );
     eprintln!("Kyverno pod-security cases: {total}/{total} agree");
 }
+
+#[test]
+fn namespace_enforce_labels_raise_the_level() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: locked\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: v1.30\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: locked}\nspec:\n  containers: [{name: c, image: x}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: open}\nspec:\n  containers: [{name: c, image: x}]\n";
+    let pss_ids = |opts: &Options| -> Vec<(String, String)> {
+        let r = scan_bytes("ns.yaml", text.as_bytes(), InputKind::Kubernetes, opts).unwrap();
+        r[0].misconfigurations
+            .iter()
+            .filter(|m| m.id.starts_with("pss:"))
+            .map(|m| (m.cause_metadata.resource.clone(), m.id.clone()))
+            .collect()
+    };
+    let found = pss_ids(&Options::default());
+    assert!(
+        found.contains(&("Pod/p".into(), "pss:runAsNonRoot".into())),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|(r, _)| r == "Pod/p"), "{found:?}");
+    let off = Options {
+        pss_namespace_labels: false,
+        ..Options::default()
+    };
+    assert!(pss_ids(&off).is_empty());
+}

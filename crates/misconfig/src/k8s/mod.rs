@@ -8,7 +8,7 @@ pub mod yaml;
 
 use crate::catalog::Diags;
 use crate::report::{self, Kind};
-use crate::{Error, Options};
+use crate::{Error, Options, PssLevel, PssVersion};
 use manifest::{ManifestFile, pod_template, resource_id};
 use osprey_model::report::ReportResult;
 
@@ -59,7 +59,8 @@ pub fn scan_loaded(file: &ManifestFile, cluster: &[&yaml::Node], opts: &Options)
         };
         d.set_resource(resource_id(obj));
         let pod = pss::Pod { metadata, spec };
-        for (check, violations) in pss::evaluate(&pod, opts.pss_level, opts.pss_version) {
+        let (level, version) = effective_pss(obj, cluster, opts);
+        for (check, violations) in pss::evaluate(&pod, level, version) {
             let line = violations.first().map_or(spec.line, |v| v.line);
             let message = violations
                 .iter()
@@ -87,4 +88,35 @@ pub fn scan_loaded(file: &ManifestFile, cluster: &[&yaml::Node], opts: &Options)
         |n| file.line(n),
         opts,
     )
+}
+
+/// The PSS level and version a workload is held to: the options', raised to its Namespace's
+/// `pod-security.kubernetes.io/enforce` label when that namespace is in the scan and stricter.
+fn effective_pss(
+    obj: &yaml::Node,
+    cluster: &[&yaml::Node],
+    opts: &Options,
+) -> (PssLevel, PssVersion) {
+    let default = (opts.pss_level, opts.pss_version);
+    if !opts.pss_namespace_labels {
+        return default;
+    }
+    let ns = manifest::namespace(obj).unwrap_or("default");
+    let Some(labels) = cluster
+        .iter()
+        .find(|o| manifest::kind(o) == "Namespace" && manifest::name(o) == ns)
+        .and_then(|o| o.at(&["metadata", "labels"]))
+    else {
+        return default;
+    };
+    let label = |k: &str| labels.get(k).and_then(yaml::Node::as_str);
+    match label("pod-security.kubernetes.io/enforce").and_then(|l| l.parse::<PssLevel>().ok()) {
+        Some(level) if level > opts.pss_level => {
+            let version = label("pod-security.kubernetes.io/enforce-version")
+                .and_then(|v| v.parse::<PssVersion>().ok())
+                .unwrap_or(PssVersion::Latest);
+            (level, version)
+        }
+        _ => default,
+    }
 }
