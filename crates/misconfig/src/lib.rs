@@ -65,7 +65,7 @@ pub fn scan_bytes(
         InputKind::Auto => match detect(name, bytes)? {
             Detected::Dockerfile => Ok(vec![dockerfile::scan(name, bytes, opts)?]),
             Detected::Manifest(f) => {
-                let cluster: Vec<&k8s::yaml::Node> = f.objects.iter().collect();
+                let cluster = k8s::Cluster::new(f.objects.iter());
                 Ok(vec![k8s::scan_loaded(&f, &cluster, opts)])
             }
             Detected::Neither => Ok(Vec::new()),
@@ -166,7 +166,7 @@ pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error
             Err(e) => return Err(e),
         }
     }
-    let cluster: Vec<&k8s::yaml::Node> = manifests.iter().flat_map(|m| m.objects.iter()).collect();
+    let cluster = k8s::Cluster::new(manifests.iter().flat_map(|m| m.objects.iter()));
     for m in &manifests {
         results.push((m.name.clone(), k8s::scan_loaded(m, &cluster, opts)));
     }

@@ -10,13 +10,18 @@ pub struct ManifestFile {
     pub name: String,
     /// Every object with `apiVersion` and `kind`, `List` items flattened.
     pub objects: Vec<Node>,
-    lines: Vec<String>,
+    text: String,
+    line_starts: Vec<usize>,
 }
 
 impl ManifestFile {
     /// Text of 1-based line `n`.
     pub fn line(&self, n: usize) -> Option<&str> {
-        self.lines.get(n.checked_sub(1)?).map(String::as_str)
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        let end = self.line_starts.get(n).map_or(self.text.len(), |e| e - 1);
+        self.text
+            .get(start..end.max(start))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -41,7 +46,11 @@ pub fn load(name: &str, text: &str) -> Result<ManifestFile, yaml::LoadError> {
     Ok(ManifestFile {
         name: name.to_string(),
         objects,
-        lines: text.lines().map(str::to_string).collect(),
+        text: text.to_string(),
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < text.len())
+            .collect(),
     })
 }
 

@@ -11,6 +11,7 @@ use crate::report::{self, Kind};
 use crate::{Error, Options, PssLevel, PssVersion};
 use manifest::{ManifestFile, pod_template, resource_id};
 use osprey_model::report::ReportResult;
+use std::collections::{HashMap, HashSet};
 
 const KIND: Kind = Kind {
     r#type: "kubernetes",
@@ -44,14 +45,14 @@ pub fn load(target: &str, bytes: &[u8]) -> Result<ManifestFile, Error> {
 /// Loads and checks one manifest file on its own.
 pub fn scan(target: &str, bytes: &[u8], opts: &Options) -> Result<ReportResult, Error> {
     let file = load(target, bytes)?;
-    let cluster: Vec<&yaml::Node> = file.objects.iter().collect();
+    let cluster = Cluster::new(file.objects.iter());
     Ok(scan_loaded(&file, &cluster, opts))
 }
 
 /// Checks a loaded manifest file: PSS at the configured level and version for every pod
-/// template, then every other check family. `cluster` holds every object of the scan, for
+/// template, then every other check family. `cluster` indexes every object of the scan, for
 /// checks that relate objects across files.
-pub fn scan_loaded(file: &ManifestFile, cluster: &[&yaml::Node], opts: &Options) -> ReportResult {
+pub fn scan_loaded(file: &ManifestFile, cluster: &Cluster<'_>, opts: &Options) -> ReportResult {
     let mut d = Diags::default();
     for obj in &file.objects {
         let Some((metadata, spec)) = pod_template(obj) else {
@@ -94,7 +95,7 @@ pub fn scan_loaded(file: &ManifestFile, cluster: &[&yaml::Node], opts: &Options)
 /// `pod-security.kubernetes.io/enforce` label when that namespace is in the scan and stricter.
 fn effective_pss(
     obj: &yaml::Node,
-    cluster: &[&yaml::Node],
+    cluster: &Cluster<'_>,
     opts: &Options,
 ) -> (PssLevel, PssVersion) {
     let default = (opts.pss_level, opts.pss_version);
@@ -103,8 +104,7 @@ fn effective_pss(
     }
     let ns = manifest::namespace(obj).unwrap_or("default");
     let Some(labels) = cluster
-        .iter()
-        .find(|o| manifest::kind(o) == "Namespace" && manifest::name(o) == ns)
+        .namespace(ns)
         .and_then(|o| o.at(&["metadata", "labels"]))
     else {
         return default;
@@ -118,5 +118,44 @@ fn effective_pss(
             (level, version)
         }
         _ => default,
+    }
+}
+
+/// Every object of a scan, indexed for the lookups that relate objects across files.
+pub struct Cluster<'a> {
+    namespaces: HashMap<&'a str, &'a yaml::Node>,
+    default_deny: HashSet<&'a str>,
+}
+
+impl<'a> Cluster<'a> {
+    /// Indexes `objects`.
+    pub fn new(objects: impl Iterator<Item = &'a yaml::Node>) -> Self {
+        let mut namespaces = HashMap::new();
+        let mut default_deny = HashSet::new();
+        for o in objects {
+            match manifest::kind(o) {
+                "Namespace" => {
+                    namespaces.insert(manifest::name(o), o);
+                }
+                "NetworkPolicy" if checks::is_default_deny_ingress(o) => {
+                    default_deny.insert(manifest::namespace(o).unwrap_or("default"));
+                }
+                _ => {}
+            }
+        }
+        Cluster {
+            namespaces,
+            default_deny,
+        }
+    }
+
+    /// The Namespace object named `name`, if scanned.
+    pub fn namespace(&self, name: &str) -> Option<&'a yaml::Node> {
+        self.namespaces.get(name).copied()
+    }
+
+    /// True when a scanned NetworkPolicy denies all ingress in namespace `name` by default.
+    pub fn has_default_deny(&self, name: &str) -> bool {
+        self.default_deny.contains(name)
     }
 }

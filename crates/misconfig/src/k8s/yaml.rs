@@ -7,7 +7,7 @@
 //! and `<<` merge keys are applied.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Limits against hostile input.
 #[derive(Debug, Clone, Copy)]
@@ -164,9 +164,10 @@ enum Frame {
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
-        seen: HashSet<String>,
-        merged: HashSet<String>,
-        first_line: HashMap<String, usize>,
+        /// Parallel to `entries`: the entry came from a `<<` merge (explicit keys replace it).
+        merged: Vec<bool>,
+        /// Key → entry index, built once a mapping grows past [`INDEX_AT`] entries.
+        index: Option<HashMap<String, usize>>,
         start: Span,
         anchor: usize,
     },
@@ -272,9 +273,8 @@ pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Node>, LoadError> {
                     Frame::Map {
                         entries: Vec::new(),
                         key: None,
-                        seen: HashSet::new(),
-                        merged: HashSet::new(),
-                        first_line: HashMap::new(),
+                        merged: Vec::new(),
+                        index: None,
                         start: span,
                         anchor,
                     }
@@ -341,9 +341,8 @@ pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Node>, LoadError> {
             Some(Frame::Map {
                 entries,
                 key,
-                seen,
                 merged,
-                first_line,
+                index,
                 ..
             }) => match key.take() {
                 // Keys are strings in Kubernetes objects, whatever they look like.
@@ -354,22 +353,59 @@ pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Node>, LoadError> {
                     }
                     *key = Some(node)
                 }
-                Some(k) => insert(entries, seen, merged, first_line, k, node)?,
+                Some(k) => insert(entries, merged, index, k, node)?,
             },
         }
     }
     Ok(docs)
 }
 
+/// Mappings with this many entries get a hash index for duplicate detection; smaller ones
+/// (nearly all in Kubernetes objects) are scanned linearly, which allocates nothing.
+const INDEX_AT: usize = 16;
+
+fn find_key(
+    entries: &[(Node, Node)],
+    index: &Option<HashMap<String, usize>>,
+    key: &str,
+) -> Option<usize> {
+    match index {
+        Some(ix) => ix.get(key).copied(),
+        None => entries.iter().position(|(k, _)| k.as_str() == Some(key)),
+    }
+}
+
+fn push_entry(
+    entries: &mut Vec<(Node, Node)>,
+    merged: &mut Vec<bool>,
+    index: &mut Option<HashMap<String, usize>>,
+    entry: (Node, Node),
+    from_merge: bool,
+) {
+    if let (Some(ix), Some(k)) = (index.as_mut(), entry.0.as_str()) {
+        ix.insert(k.to_string(), entries.len());
+    }
+    entries.push(entry);
+    merged.push(from_merge);
+    if index.is_none() && entries.len() >= INDEX_AT {
+        *index = Some(
+            entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (k, _))| k.as_str().map(|k| (k.to_string(), i)))
+                .collect(),
+        );
+    }
+}
+
 fn insert(
     entries: &mut Vec<(Node, Node)>,
-    seen: &mut HashSet<String>,
-    merged: &mut HashSet<String>,
-    first_line: &mut HashMap<String, usize>,
+    merged: &mut Vec<bool>,
+    index: &mut Option<HashMap<String, usize>>,
     key: Node,
     value: Node,
 ) -> Result<(), LoadError> {
-    if matches!(&key.value, Value::Str(s) if s == "<<") {
+    if key.as_str() == Some("<<") {
         // Merge key: explicit keys win wherever they are; merged keys never count as duplicates.
         let sources: Vec<&Node> = match &value.value {
             Value::Map(_) => vec![&value],
@@ -384,31 +420,33 @@ fn insert(
         };
         for src in sources {
             for (k, v) in src.entries() {
-                if let Some(text) = k.scalar_text()
-                    && !seen.contains(&text)
-                    && merged.insert(text)
+                if k.as_str()
+                    .is_some_and(|t| find_key(entries, index, t).is_none())
                 {
-                    entries.push((k.clone(), v.clone()));
+                    push_entry(entries, merged, index, (k.clone(), v.clone()), true);
                 }
             }
         }
         return Ok(());
     }
-    if let Some(text) = key.scalar_text() {
-        if !seen.insert(text.clone()) {
-            let first = first_line.get(&text).copied().unwrap_or(0);
-            return Err(LoadError {
-                line: key.line,
-                column: key.column,
-                message: format!("duplicate key `{text}` (first defined on line {first})"),
-            });
+    if let Some(text) = key.as_str()
+        && let Some(i) = find_key(entries, index, text)
+    {
+        if merged[i] {
+            merged[i] = false;
+            entries[i] = (key, value);
+            return Ok(());
         }
-        if merged.remove(&text) {
-            entries.retain(|(k, _)| k.scalar_text().as_deref() != Some(text.as_str()));
-        }
-        first_line.insert(text, key.line);
+        return Err(LoadError {
+            line: key.line,
+            column: key.column,
+            message: format!(
+                "duplicate key `{text}` (first defined on line {})",
+                entries[i].0.line
+            ),
+        });
     }
-    entries.push((key, value));
+    push_entry(entries, merged, index, (key, value), false);
     Ok(())
 }
 
@@ -567,6 +605,29 @@ mod tests {
         let e = load("metadata:\n  name: a\n  name: b\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 3));
         assert_eq!(e.message, "duplicate key `name` (first defined on line 2)");
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut s: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        s.push_str("k3: again\n");
+        let e = load(&s).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (41, "duplicate key `k3` (first defined on line 4)")
+        );
+        let mut merged: String = "base: &b {".to_string();
+        merged.push_str(
+            &(0..20)
+                .map(|i| format!("m{i}: {i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        merged.push_str("}\nuse:\n  <<: *b\n  m7: seven\n");
+        let docs = load(&merged).unwrap();
+        let u = docs[0].get("use").unwrap();
+        assert_eq!(u.get("m7").unwrap().as_str(), Some("seven"));
+        assert_eq!(u.entries().len(), 20);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod config;
 mod network;
+pub(crate) use network::is_default_deny_ingress;
 mod rbac;
 mod workload;
 
@@ -38,8 +39,8 @@ pub fn all_checks() -> impl Iterator<Item = &'static CheckMeta> {
 pub struct Ctx<'a> {
     /// Objects of this file.
     pub objects: &'a [Node],
-    /// Every object in the scan, this file's included.
-    pub cluster: &'a [&'a Node],
+    /// Every object in the scan, indexed.
+    pub cluster: &'a super::Cluster<'a>,
 }
 
 /// A workload with its pod template.
@@ -66,7 +67,7 @@ impl<'a> Workload<'a> {
 
 impl<'a> Ctx<'a> {
     /// A context over `objects`, with `cluster` for cross-file lookups.
-    pub fn new(objects: &'a [Node], cluster: &'a [&'a Node]) -> Self {
+    pub fn new(objects: &'a [Node], cluster: &'a super::Cluster<'a>) -> Self {
         Ctx { objects, cluster }
     }
 

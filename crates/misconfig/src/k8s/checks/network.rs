@@ -2,7 +2,7 @@
 
 use super::{Ctx, Family};
 use crate::catalog::{Diags, meta};
-use crate::k8s::manifest::{kind, name, namespace, resource_id};
+use crate::k8s::manifest::{kind, name, resource_id};
 use crate::k8s::yaml::Node;
 
 meta!(
@@ -98,7 +98,7 @@ fn empty_selector(n: Option<&Node>) -> bool {
 }
 
 /// `podSelector: {}`, Ingress in policyTypes (or implied), and no ingress rules.
-fn is_default_deny_ingress(np: &Node) -> bool {
+pub(crate) fn is_default_deny_ingress(np: &Node) -> bool {
     let spec = np.get("spec");
     let Some(spec) = spec else { return false };
     let types: Vec<String> = spec
@@ -123,11 +123,7 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                 if matches!(ns, "kube-system" | "kube-public" | "kube-node-lease") {
                     continue;
                 }
-                let covered = ctx.cluster.iter().any(|o| {
-                    kind(o) == "NetworkPolicy"
-                        && namespace(o).unwrap_or("default") == ns
-                        && is_default_deny_ingress(o)
-                });
+                let covered = ctx.cluster.has_default_deny(ns);
                 if !covered {
                     d.fail(&NO_DEFAULT_DENY, (obj.line, obj.line), format!("namespace {ns} has no default-deny ingress NetworkPolicy in the scanned manifests"));
                 }
