@@ -248,3 +248,86 @@ fn namespace_enforce_labels_raise_the_level() {
     };
     assert!(pss_ids(&off).is_empty());
 }
+
+#[test]
+fn kyverno_chainsaw_good_and_bad_resources_agree() {
+    // Chainsaw applies `*-good.yaml` expecting admission and `*-bad.yaml` expecting denial,
+    // object by object.
+    let root = shared().join("fixtures/policy/kyverno-policies");
+    let mut total = 0;
+    let mut wrong = Vec::new();
+    for (level, policy, check_id) in KYVERNO_POLICIES {
+        let check = CHECKS.iter().find(|c| c.id == *check_id).unwrap();
+        let implementation = check.versions.last().unwrap();
+        for (file, expect_fail) in [
+            ("pod-good.yaml", false),
+            ("pod-bad.yaml", true),
+            ("podcontroller-good.yaml", false),
+            ("podcontroller-bad.yaml", true),
+        ] {
+            let path = root
+                .join(level)
+                .join(policy)
+                .join(".chainsaw-test")
+                .join(file);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let loaded = manifest::load(file, &text).unwrap();
+            for obj in &loaded.objects {
+                let Some((meta, spec)) = pod_template(obj) else {
+                    continue;
+                };
+                total += 1;
+                let violations = (implementation.eval)(&Pod {
+                    metadata: meta,
+                    spec,
+                });
+                if violations.is_empty() == expect_fail {
+                    wrong.push(format!(
+                        "{policy}/{file} {}: {violations:?}",
+                        manifest::resource_id(obj)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(total > 100, "only {total} chainsaw objects");
+    assert!(
+        wrong.is_empty(),
+        "{} of {total} chainsaw objects disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    eprintln!("Kyverno chainsaw objects: {total}/{total} agree");
+}
+
+#[test]
+fn levels_nest_on_upstream_fixtures() {
+    // Restricted includes baseline: baseline failures fail restricted, restricted passes pass
+    // baseline.
+    let root = shared().join("fixtures/policy/pss");
+    let verdict = |file: &Path, level| {
+        let text = std::fs::read_to_string(file).unwrap();
+        let doc = &load_all(&text, Limits::default()).unwrap()[0];
+        let (meta, spec) = pod_template(doc).unwrap();
+        pss::evaluate(
+            &Pod {
+                metadata: meta,
+                spec,
+            },
+            level,
+            PssVersion::Minor(37),
+        )
+        .is_empty()
+    };
+    let mut n = 0;
+    for file in yaml_files(&root.join("baseline/v1.37/fail")) {
+        assert!(!verdict(&file, PssLevel::Restricted), "{}", file.display());
+        n += 1;
+    }
+    for file in yaml_files(&root.join("restricted/v1.37/pass")) {
+        assert!(verdict(&file, PssLevel::Baseline), "{}", file.display());
+        n += 1;
+    }
+    assert_eq!(n, 34 + 23);
+}
