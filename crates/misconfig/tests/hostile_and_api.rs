@@ -238,3 +238,63 @@ proptest! {
         let _ = scan_bytes("m.yaml", s.as_bytes(), InputKind::Kubernetes, &Options::default());
     }
 }
+
+#[test]
+#[ignore = "slow: ~3 s of CPU on megabyte inputs; guards against quadratic behaviour"]
+fn large_inputs_scale_linearly() {
+    // Quadratic work on stages, RUNs, archives or mapping keys would take minutes here.
+    let mut df = String::new();
+    for i in 0..20_000 {
+        df.push_str(&format!("FROM alpine:3.20 AS s{i}\nCOPY a{i}.tar.gz /t/\nRUN tar -xzf /t/a{i}.tar.gz | cat\nCOPY --from=s{i} /a /b\n"));
+    }
+    let started = std::time::Instant::now();
+    let r = scan_bytes(
+        "Dockerfile",
+        df.as_bytes(),
+        InputKind::Dockerfile,
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(r[0].misconfigurations.iter().any(|m| m.id == "OSP-DF-015"));
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "Dockerfile took {:?}",
+        started.elapsed()
+    );
+
+    let mut yaml = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
+    for i in 0..100_000 {
+        yaml.push_str(&format!("  key{i}: v\n"));
+    }
+    let mut list = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for i in 0..5_000 {
+        list.push_str(&format!("- {{apiVersion: v1, kind: Pod, metadata: {{name: p{i}}}, spec: {{containers: [{{name: c, image: x}}]}}}}\n"));
+    }
+    let started = std::time::Instant::now();
+    scan_bytes(
+        "cm.yaml",
+        yaml.as_bytes(),
+        InputKind::Kubernetes,
+        &Options::default(),
+    )
+    .unwrap();
+    let r = scan_bytes(
+        "list.yaml",
+        list.as_bytes(),
+        InputKind::Kubernetes,
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(
+        r[0].misconfigurations
+            .iter()
+            .filter(|m| m.id == "OSP-K8S-005")
+            .count()
+            == 5_000
+    );
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "manifests took {:?}",
+        started.elapsed()
+    );
+}

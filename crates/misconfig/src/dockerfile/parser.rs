@@ -272,6 +272,8 @@ pub struct Dockerfile {
     pub global_args: Vec<(String, Option<String>)>,
     /// Byte offset of the start of each line (index 0 = line 1).
     line_starts: Vec<usize>,
+    /// Lower-cased stage name → index of the first stage with that name.
+    stage_names: HashMap<String, usize>,
     source: String,
 }
 
@@ -307,13 +309,22 @@ impl Dockerfile {
         }
     }
 
-    /// Finds a stage by its `AS` name (case-insensitive) or index.
+    /// Finds a stage by its `AS` name (case-insensitive; the first stage of that name) or
+    /// index.
     pub fn stage_by_ref(&self, reference: &str) -> Option<&Stage> {
-        let lower = reference.to_ascii_lowercase();
-        self.stages
-            .iter()
-            .find(|s| s.name.as_deref() == Some(lower.as_str()))
-            .or_else(|| lower.parse::<usize>().ok().and_then(|i| self.stages.get(i)))
+        self.stage_named(reference).or_else(|| {
+            reference
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.stages.get(i))
+        })
+    }
+
+    /// The first stage named `name` (case-insensitive).
+    pub fn stage_named(&self, name: &str) -> Option<&Stage> {
+        self.stage_names
+            .get(&name.to_ascii_lowercase())
+            .and_then(|&i| self.stages.get(i))
     }
 }
 
@@ -430,12 +441,19 @@ impl<'a> Parser<'a> {
         }
         let line_starts = self.lines.iter().map(|l| l.start).collect();
         let (stages, global_args) = build_stages(&mut instructions, &self)?;
+        let mut stage_names = HashMap::new();
+        for s in &stages {
+            if let Some(n) = &s.name {
+                stage_names.entry(n.clone()).or_insert(s.index);
+            }
+        }
         Ok(Dockerfile {
             directives: self.directives,
             instructions,
             stages,
             global_args,
             line_starts,
+            stage_names,
             source: self.source.to_string(),
         })
     }

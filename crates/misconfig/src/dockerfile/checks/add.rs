@@ -61,7 +61,9 @@ fn sources(words: &[String]) -> &[String] {
 }
 
 fn check(ctx: &Ctx<'_>, d: &mut Diags) {
-    let mut copied_archives: Vec<(String, usize)> = Vec::new();
+    // Archive basename → line of the first COPY that brought it in.
+    let mut copied_archives: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     for ins in &ctx.df.instructions {
         if !ins.heredocs.is_empty() {
             continue;
@@ -85,7 +87,7 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                 for s in sources(&words) {
                     if is_archive(s) {
                         let base = s.rsplit('/').next().unwrap_or(s).to_string();
-                        copied_archives.push((base, ins.span.start_line));
+                        copied_archives.entry(base).or_insert(ins.span.start_line);
                     }
                 }
             }
@@ -112,9 +114,13 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
             if !extracts {
                 continue;
             }
-            if let Some((name, line)) = copied_archives.iter().find(|(name, line)| {
-                *line < ins.span.start_line && words.iter().any(|w| w.ends_with(name.as_str()))
-            }) {
+            let copied = words.iter().find_map(|w| {
+                let name = w.rsplit('/').next().unwrap_or(w);
+                copied_archives
+                    .get_key_value(name)
+                    .filter(|(_, line)| **line < ins.span.start_line)
+            });
+            if let Some((name, line)) = copied {
                 d.fail(
                     &COPY_ARCHIVE_EXTRACT,
                     lines(ins),

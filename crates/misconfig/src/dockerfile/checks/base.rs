@@ -137,9 +137,9 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
             if matches!(name.as_str(), "scratch" | "context") {
                 d.fail(&RESERVED_NAME, lines(from), format!("stage named `{name}`"));
             }
-            if df.stages[..stage.index]
-                .iter()
-                .any(|s| s.name.as_deref() == Some(name))
+            if df
+                .stage_named(name)
+                .is_some_and(|first| first.index < stage.index)
             {
                 d.fail(
                     &DUPLICATE_ALIAS,
@@ -153,9 +153,9 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
         };
         let lower = image.to_ascii_lowercase();
         if lower == "scratch"
-            || df.stages[..stage.index]
-                .iter()
-                .any(|s| s.name.as_deref() == Some(lower.as_str()))
+            || df
+                .stage_named(&lower)
+                .is_some_and(|s| s.index < stage.index)
         {
             continue;
         }
@@ -200,10 +200,7 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
             continue;
         }
         let lower = src.to_ascii_lowercase();
-        let named = df
-            .stages
-            .iter()
-            .find(|s| s.name.as_deref() == Some(lower.as_str()));
+        let named = df.stage_named(&lower);
         let by_index = lower.parse::<usize>().ok();
         let target = named.map(|s| s.index).or(by_index);
         match target {

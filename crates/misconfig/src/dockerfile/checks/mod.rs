@@ -67,6 +67,8 @@ pub struct Ctx<'a> {
     /// Configuration.
     pub cfg: &'a Config,
     runs: Vec<(&'a Instruction, Script)>,
+    /// Byte offset of a RUN → its index in `runs`.
+    run_at: std::collections::HashMap<usize, usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -78,8 +80,23 @@ impl<'a> Ctx<'a> {
             .flat_map(|i| std::iter::once(i).chain(i.onbuild.as_deref()))
             .filter(|i| i.keyword == Keyword::Run)
             .map(|i| (i, run_script(i)))
+            .collect::<Vec<_>>();
+        let run_at = runs
+            .iter()
+            .enumerate()
+            .map(|(n, (i, _))| (i.span.start, n))
             .collect();
-        Ctx { df, cfg, runs }
+        Ctx {
+            df,
+            cfg,
+            runs,
+            run_at,
+        }
+    }
+
+    /// The parsed script of a top-level `RUN`.
+    pub fn script_of(&self, ins: &Instruction) -> Option<&Script> {
+        self.run_at.get(&ins.span.start).map(|&n| &self.runs[n].1)
     }
 
     /// Every `RUN` (ONBUILD triggers included) with its parsed script.

@@ -92,7 +92,7 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                     || w.iter().any(|x| x == "-eo" || x == "-euo" || x == "-exo");
             }
             Keyword::Run if !shell_ok && !ins.is_json() => {
-                let Some((_, script)) = ctx.runs().find(|(i, _)| std::ptr::eq(*i, ins)) else {
+                let Some(script) = ctx.script_of(ins) else {
                     continue;
                 };
                 let has_pipe = script.pipelines.iter().any(|p| p.commands.len() > 1);
