@@ -193,6 +193,9 @@ fn beyond_hadolint() {
     // Global ARG defaults are substituted into FROM before checking the tag.
     assert!(ids("ARG V=latest\nFROM alpine:${V}\n", &opts).contains("OSP-DF-011"));
     assert!(!ids("ARG V\nFROM alpine:${V}\n", &opts).contains("OSP-DF-010"));
+    // USER is resolved with the ARG/ENV values in scope (global ARGs only when redeclared).
+    assert!(ids("ARG U=root\nFROM alpine:3.20\nARG U\nUSER $U\n", &opts).contains("OSP-DF-001"));
+    assert!(!ids("ARG U=root\nFROM alpine:3.20\nUSER ${U:-app}\n", &opts).contains("OSP-DF-001"));
     // Stage names are case-insensitive in BuildKit.
     assert!(ids("FROM alpine:3.20 AS a\nFROM alpine:3.20 AS A\n", &opts).contains("OSP-DF-013"));
     // A cache mount over /var/lib/apt keeps the lists out of the layer.

@@ -320,6 +320,41 @@ impl Dockerfile {
         })
     }
 
+    /// Variables in scope just before instruction `index`, as BuildKit scopes them: global
+    /// ARGs only reach a stage through a bare `ARG NAME` redeclaration inside it; ARG and ENV
+    /// values of the stage itself apply in order, expanded as they are set.
+    pub fn vars_before(&self, index: usize) -> HashMap<String, String> {
+        let mut vars = HashMap::new();
+        let Some(stage) = self.instructions.get(index).and_then(|i| i.stage) else {
+            return vars;
+        };
+        let global: HashMap<&str, &str> = self
+            .global_args
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k.as_str(), v)))
+            .collect();
+        let start = self.stages[stage].from_instruction + 1;
+        for ins in &self.instructions[start.min(index)..index] {
+            if !matches!(ins.keyword, Keyword::Arg | Keyword::Env) {
+                continue;
+            }
+            for (k, v) in key_values(ins.keyword, &ins.text()) {
+                match v {
+                    Some(v) => {
+                        let value = expand(&v, &vars).unwrap_or(v);
+                        vars.insert(k, value);
+                    }
+                    None => {
+                        if let Some(g) = global.get(k.as_str()) {
+                            vars.insert(k, g.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        vars
+    }
+
     /// The first stage named `name` (case-insensitive).
     pub fn stage_named(&self, name: &str) -> Option<&Stage> {
         self.stage_names
@@ -1037,6 +1072,19 @@ mod tests {
         assert_eq!(d.stage_by_ref("1").map(|s| s.index), Some(1));
         assert_eq!(d.instructions[0].stage, None);
         assert_eq!(d.instructions[4].stage, Some(0));
+    }
+
+    #[test]
+    fn arg_scope_inside_stages() {
+        let d = p(
+            "ARG U=root\nARG V=1\nFROM a:${V}\nARG U\nENV HOME=/home/$U X=${V:-none}\nUSER $U\nFROM b\nUSER $U\n",
+        );
+        let v = d.vars_before(5);
+        assert_eq!(v.get("U").map(String::as_str), Some("root"));
+        assert_eq!(v.get("HOME").map(String::as_str), Some("/home/root"));
+        // V was not redeclared in the stage: out of scope, so the default applies.
+        assert_eq!(v.get("X").map(String::as_str), Some("none"));
+        assert!(d.vars_before(7).is_empty());
     }
 
     #[test]

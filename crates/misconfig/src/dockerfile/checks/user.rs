@@ -2,7 +2,7 @@
 
 use super::{CmdLine, Ctx, Family, invocations, lines};
 use crate::catalog::{Diags, meta};
-use crate::dockerfile::parser::Keyword;
+use crate::dockerfile::parser::{Keyword, expand};
 
 meta!(
     ROOT_USER,
@@ -68,14 +68,16 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
         let mut found = None;
         let mut hops = 0;
         while let Some(s) = current {
-            if let Some(u) = ctx
+            let first = s.from_instruction;
+            if let Some((offset, u)) = ctx
                 .df
                 .stage_instructions(s.index)
                 .iter()
+                .enumerate()
                 .rev()
-                .find(|i| i.keyword == Keyword::User)
+                .find(|(_, i)| i.keyword == Keyword::User)
             {
-                found = Some(u);
+                found = Some((first + offset, u));
                 break;
             }
             hops += 1;
@@ -84,12 +86,16 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                 .stage_by_ref(&s.base)
                 .filter(|b| b.index < s.index && hops < 64);
         }
-        match found {
-            Some(u) if is_root(u.text().trim()) => d.fail(
-                &ROOT_USER,
-                lines(u),
-                format!("last USER is `{}`", u.text().trim()),
-            ),
+        // `USER $APP_USER`: resolve with the variables in scope at that point.
+        let resolved = found.map(|(index, u)| {
+            let raw = u.text().trim().to_string();
+            let value = expand(&raw, &ctx.df.vars_before(index)).unwrap_or(raw);
+            (u, value)
+        });
+        match resolved {
+            Some((u, value)) if is_root(&value) => {
+                d.fail(&ROOT_USER, lines(u), format!("last USER is `{value}`"))
+            }
             Some(_) => {}
             None => {
                 let from = &ctx.df.instructions[stage.from_instruction];
