@@ -188,7 +188,7 @@ fn hadolint_and_osprey_ignore_pragmas() {
 }
 
 #[test]
-fn beyond_hadolint() {
+fn beyond_peers() {
     let opts = Options::default();
     // Global ARG defaults are substituted into FROM before checking the tag.
     assert!(ids("ARG V=latest\nFROM alpine:${V}\n", &opts).contains("OSP-DF-011"));
@@ -200,6 +200,23 @@ fn beyond_hadolint() {
     assert!(ids("FROM alpine:3.20 AS a\nFROM alpine:3.20 AS A\n", &opts).contains("OSP-DF-013"));
     // A cache mount over /var/lib/apt keeps the lists out of the layer.
     assert!(!ids("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y y\n", &opts).contains("OSP-DF-063"));
+    // sslverify turned off in the config file, not only through config-manager (checkov).
+    assert!(
+        ids(
+            "FROM fedora:40\nRUN echo 'sslverify=false' >> /etc/dnf/dnf.conf\n",
+            &opts
+        )
+        .contains("OSP-DF-048")
+    );
+    // An update in its own RUN is stale for later installs even when they follow (checkov
+    // only flags an update with no install anywhere).
+    assert!(
+        ids(
+            "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y x\n",
+            &opts
+        )
+        .contains("OSP-DF-064")
+    );
     // Scripts inside `sh -c` and heredocs are checked like any other RUN.
     assert!(
         ids("FROM debian:12\nRUN sh -c 'apt-get install curl'\n", &opts).contains("OSP-DF-061")

@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Comparisons where we differ from hadolint by design: (check, rule, why). Where we go
 /// further than hadolint in the failing direction, `dockerfile_checks.rs` tests it
-/// (`beyond_hadolint`); these are the opposite direction: snippets hadolint flags and we don't.
+/// (`beyond_peers`); these are the opposite direction: snippets hadolint flags and we don't.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
     "OSP-DF-100",
     "DL3064",

@@ -132,7 +132,7 @@ pub const CASES: &[(&str, &str, &str)] = &[
     ),
     (
         "OSP-DF-048",
-        "FROM fedora:40\nRUN echo 'sslverify=false' >> /etc/dnf/dnf.conf\n",
+        "FROM fedora:40\nRUN dnf config-manager --save --setopt=sslverify=false\n",
         "FROM fedora:40\nRUN echo 'gpgcheck=1' >> /etc/dnf/dnf.conf\n",
     ),
     (
@@ -187,7 +187,7 @@ pub const CASES: &[(&str, &str, &str)] = &[
     ),
     (
         "OSP-DF-064",
-        "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y x\n",
+        "FROM debian:12\nRUN apt-get update\n",
         "FROM debian:12\nRUN apt-get update && apt-get install -y x\n",
     ),
     (

@@ -12,12 +12,7 @@ meta!(
     "Namespace without a default-deny NetworkPolicy",
     "Without a default-deny ingress policy every pod in the namespace accepts traffic from anywhere in the cluster.",
     "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` and no ingress rules, then allow what is needed.",
-    [
-        "kubeaudit:netpols",
-        "checkov:CKV2_K8S_6",
-        "trivy:KSV-0038",
-        "cis:5.3.2"
-    ]
+    ["kubeaudit:netpols", "cis:5.3.2"]
 );
 meta!(
     ALLOW_ALL_INGRESS,

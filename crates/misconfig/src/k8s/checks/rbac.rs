@@ -94,7 +94,7 @@ meta!(
     "OSP-K8S-048",
     High,
     "Role can approve certificate signing requests",
-    "Approving CSRs can mint client certificates for any identity, including system:masters.",
+    "Approving CSRs (update on certificatesigningrequests/approval plus approve on a signer) can mint client certificates for any identity, including system:masters.",
     "Remove update on certificatesigningrequests/approval and approve on signers.",
     ["checkov:CKV_K8S_156", "cis:5.1.11"]
 );
@@ -217,6 +217,8 @@ const WORKLOADS: &[(&str, &str)] = &[
 
 fn role_checks(obj: &Node, d: &mut Diags) {
     let name = resource_id(obj);
+    let mut csr_approval = None;
+    let mut csr_signers = None;
     for node in obj.get("rules").map(Node::items).unwrap_or_default() {
         let rule = Rule {
             node,
@@ -267,9 +269,12 @@ fn role_checks(obj: &Node, d: &mut Diags) {
         ) {
             fail(&IMPERSONATE, "can impersonate");
         }
+        // `bind` is authorised on roles; peers also look for it on the binding kinds.
         let rbac = [
             ("rbac.authorization.k8s.io", "roles"),
             ("rbac.authorization.k8s.io", "clusterroles"),
+            ("rbac.authorization.k8s.io", "rolebindings"),
+            ("rbac.authorization.k8s.io", "clusterrolebindings"),
         ];
         if rule.grants(&rbac, &["escalate", "bind"]) {
             fail(&ESCALATE_BIND, "can escalate or bind roles");
@@ -287,12 +292,15 @@ fn role_checks(obj: &Node, d: &mut Diags) {
         if rule.grants(&hooks, WRITE) {
             fail(&WEBHOOKS, "can change admission webhooks");
         }
+        // Approving takes both: update on the approval subresource and approve on a signer.
         if rule.grants(
             &[("certificates.k8s.io", "certificatesigningrequests/approval")],
             &["update", "patch"],
-        ) || rule.grants(&[("certificates.k8s.io", "signers")], &["approve"])
-        {
-            fail(&APPROVE_CSR, "can approve CSRs");
+        ) {
+            csr_approval.get_or_insert(line);
+        }
+        if rule.grants(&[("certificates.k8s.io", "signers")], &["approve"]) {
+            csr_signers.get_or_insert(line);
         }
         if rule.grants(&[("", "persistentvolumes")], &["create"]) {
             fail(&CREATE_PV, "can create PersistentVolumes");
@@ -300,6 +308,9 @@ fn role_checks(obj: &Node, d: &mut Diags) {
         if rule.grants(&[("", "serviceaccounts/token")], &["create"]) {
             fail(&CREATE_TOKEN, "can create service account tokens");
         }
+    }
+    if let (Some(first), Some(_)) = (csr_approval, csr_signers) {
+        d.fail(&APPROVE_CSR, first, format!("{name} can approve CSRs"));
     }
 }
 

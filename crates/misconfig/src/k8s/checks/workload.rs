@@ -244,12 +244,7 @@ meta!(
     "No securityContext",
     "Neither the pod nor the container sets a securityContext, so every runtime default applies.",
     "Set a securityContext with runAsNonRoot, allowPrivilegeEscalation: false, capabilities.drop: [ALL], seccompProfile.",
-    [
-        "checkov:CKV_K8S_29",
-        "checkov:CKV_K8S_30",
-        "trivy:KSV-0118",
-        "cis:5.6.3"
-    ]
+    ["checkov:CKV_K8S_30", "trivy:KSV-0118", "cis:5.6.3"]
 );
 meta!(
     LIVENESS,
