@@ -131,7 +131,7 @@ fn detect(name: &str, bytes: &[u8]) -> Result<Detected, Error> {
 /// `.json`) and content (`apiVersion` + `kind`). A path named explicitly must parse; in a
 /// directory walk a file that fails to parse becomes a finding (`OSP-PARSE-001`, with the
 /// error and its line) and the walk goes on. Symbolic links are not followed; hidden
-/// directories, `node_modules` and `target` are skipped.
+/// directories, `node_modules`, `target` and Helm chart `templates/` are skipped.
 pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error> {
     let meta = std::fs::symlink_metadata(path).map_err(|source| Error::Io {
         path: path.into(),
@@ -205,7 +205,14 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> Result<(
         let ft = entry.file_type().map_err(io)?;
         let name = entry.file_name().to_string_lossy().to_string();
         if ft.is_dir() {
-            if !name.starts_with('.') && name != "node_modules" && name != "target" {
+            // A Helm chart's templates are Go templates, not YAML: scan `helm template` output
+            // through stdin instead.
+            let chart_templates = name == "templates" && dir.join("Chart.yaml").is_file();
+            if !name.starts_with('.')
+                && name != "node_modules"
+                && name != "target"
+                && !chart_templates
+            {
                 walk(&path, out, depth + 1)?;
             }
         } else if ft.is_file() {

@@ -298,3 +298,27 @@ fn large_inputs_scale_linearly() {
         started.elapsed()
     );
 }
+
+#[test]
+fn helm_templates_and_non_objects_are_not_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("templates/deploy.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n").unwrap();
+    std::fs::write(dir.path().join("kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deploy.yaml]\n").unwrap();
+    let results = scan_path(dir.path(), &Options::default()).unwrap();
+    assert!(
+        results.iter().all(|r| !r.target.contains("templates")),
+        "{results:?}"
+    );
+    let k = results
+        .iter()
+        .find(|r| r.target.ends_with("kustomization.yaml"))
+        .unwrap();
+    assert!(k.misconfigurations.is_empty(), "{:?}", k.misconfigurations);
+}

@@ -433,24 +433,35 @@ const DEPRECATED: &[(&str, &[&str])] = &[
     ("flowcontrol.apiserver.k8s.io/v1beta2", &[]),
 ];
 
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Node",
-    "PersistentVolume",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "IngressClass",
-    "RuntimeClass",
-    "CSIDriver",
-    "APIService",
-    "PodSecurityPolicy",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
+/// Built-in namespaced kinds. Other kinds (cluster-scoped ones, custom resources, and files
+/// that only look like objects, such as kubeconfig `Config` or `Kustomization`) are not
+/// judged on their namespace.
+const NAMESPACED: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "PodTemplate",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "Ingress",
+    "NetworkPolicy",
+    "PersistentVolumeClaim",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "LimitRange",
+    "ResourceQuota",
+    "Endpoints",
+    "EndpointSlice",
+    "Lease",
 ];
 
 fn image_tag(image: &str) -> (Option<&str>, bool) {
@@ -494,7 +505,7 @@ fn check(ctx: &Ctx<'_>, d: &mut Diags) {
                 format!("{kind} uses {api}"),
             );
         }
-        if !CLUSTER_SCOPED.contains(&kind) && !kind.ends_with("List") {
+        if NAMESPACED.contains(&kind) {
             match crate::k8s::manifest::namespace(obj) {
                 None | Some("default") => {
                     let line = obj
