@@ -9,6 +9,13 @@
 //! It must not touch: Rego/Gatekeeper policies (`policy` crate), the CLI, rendering, live
 //! clusters.
 //!
+//! Entry points: [`scan_path`] (a file or a directory tree), [`scan_bytes`] (one named input,
+//! e.g. `-`), [`scan_stdin`]; [`Options`] picks the PSS level and version, passed checks,
+//! skipped IDs and Dockerfile configuration. Check catalogues for listings and docs:
+//! [`dockerfile::checks::all_checks`], [`k8s::checks::all_checks`], [`k8s::pss::CHECKS`].
+//! IDs: `OSP-DF-NNN` (Dockerfile), `OSP-K8S-NNN` (Kubernetes), `pss:<upstream check ID>`,
+//! `OSP-PARSE-001` (a file in a directory walk that could not be parsed).
+//!
 //! ```
 //! use osprey_misconfig::{InputKind, Options, scan_bytes};
 //! let results = scan_bytes("Dockerfile", b"FROM alpine:latest\nRUN apk add curl\n", InputKind::Dockerfile, &Options::default()).unwrap();
