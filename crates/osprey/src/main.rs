@@ -4,11 +4,7 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "osprey",
-    version,
-    about = "Container security from build to run"
-)]
+#[command(name = "osprey", version, about = "Container security from build to run")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
