@@ -1,5 +1,6 @@
 //! Feeds arbitrary bytes through the Dockerfile parser, the shell tokenizer and every check.
-//! Run: `cargo +nightly fuzz run dockerfile` from `crates/misconfig`.
+//! Run from `crates/misconfig`: `cargo +nightly fuzz run dockerfile fuzz/corpus/dockerfile
+//! fuzz/seeds/dockerfile` (libFuzzer writes new inputs to the first, ignored, directory).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

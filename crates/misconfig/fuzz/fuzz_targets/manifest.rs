@@ -1,5 +1,6 @@
 //! Feeds arbitrary bytes through the YAML/JSON manifest loader, PSS and every Kubernetes check.
-//! Run: `cargo +nightly fuzz run manifest` from `crates/misconfig`.
+//! Run from `crates/misconfig`: `cargo +nightly fuzz run manifest fuzz/corpus/manifest
+//! fuzz/seeds/manifest` (libFuzzer writes new inputs to the first, ignored, directory).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
