@@ -3,8 +3,14 @@
 //! This crate owns one thing: deciding whether one package version is older than another,
 //! in the ordering of the package's own ecosystem, and whether a version lies inside an OSV
 //! range. Every [`Scheme`] parses a string into a [`Version`]; versions of one scheme are
-//! totally ordered (`Version: Ord`). Parsing never panics: input a scheme cannot order is a
-//! [`VersionError`] naming the input and the reason.
+//! ordered by `Version: Ord`. Parsing and comparing never panic: input a scheme cannot order
+//! is a [`VersionError`] naming the input and the reason.
+//!
+//! Every order is total except Maven's, which reproduces `ComparableVersion` including the
+//! cycle Maven itself has between `.qualifier` and `-number` forms (MNG-7644:
+//! `2.9.0.RC1` > `2.9.0-1` > `2.9.0` > `2.9.0.RC1`). Compare Maven versions pairwise (as range
+//! evaluation does) rather than sorting mixed sets of them; this crate never sorts with
+//! `Ord` in a way that could panic.
 //!
 //! It must not touch: I/O, advisory data, package inventories or matching policy (which
 //! advisory applies to which package) — those belong to `vulndb` and `vuln`.
@@ -129,8 +135,9 @@ enum Parsed {
     Dotted(dotted::Dotted),
 }
 
-/// A parsed version of one scheme. Versions of the same scheme are totally ordered; equality
-/// is that ordering's (`1.0` equals `1.0.0` in Maven). Ordering versions of different schemes
+/// A parsed version of one scheme. Versions of the same scheme are ordered by their scheme
+/// (see the crate docs for Maven's caveat); equality is that ordering's (`1.0` equals `1.0.0`
+/// in Maven). Ordering versions of different schemes
 /// never panics: they sort by scheme, and [`Version::try_cmp`] reports the mismatch instead.
 #[derive(Debug, Clone)]
 pub struct Version {

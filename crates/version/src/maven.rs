@@ -78,29 +78,61 @@ fn normalize(text: &str, items: &mut Vec<Item>) {
     }
 }
 
+/// The lists being built: `0` is the root; each later entry is the nested list opened last,
+/// which becomes the final item of the entry below it once parsing is done.
+struct Builder {
+    stack: Vec<Vec<Item>>,
+}
+
+impl Builder {
+    fn top(&mut self) -> &mut Vec<Item> {
+        if self.stack.is_empty() {
+            self.stack.push(Vec::new());
+        }
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    fn open(&mut self) {
+        self.stack.push(Vec::new());
+    }
+
+    fn push(&mut self, item: Item) {
+        self.top().push(item);
+    }
+
+    fn finish(mut self, text: &str) -> Vec<Item> {
+        let mut child: Option<Vec<Item>> = None;
+        while let Some(mut list) = self.stack.pop() {
+            if let Some(inner) = child.take() {
+                list.push(Item::List(inner));
+            }
+            normalize(text, &mut list);
+            child = Some(list);
+        }
+        child.unwrap_or_default()
+    }
+}
+
 /// Builds the item tree of `text`. Every string parses.
 pub(crate) fn parse(text: &str) -> Result<Vec<Item>, String> {
-    // `stack[0]` is the root; each later entry is the nested list opened last, which becomes
-    // the final item of the entry below it once parsing is done.
-    let mut stack: Vec<Vec<Item>> = vec![Vec::new()];
+    let mut tree = Builder {
+        stack: vec![Vec::new()],
+    };
     let bytes = text.as_bytes();
     let mut digits = false;
     let mut start = 0;
     for (i, &c) in bytes.iter().enumerate() {
-        // The stack is never empty: it starts with the root and only grows here.
-        let Some(list) = stack.last_mut() else {
-            break;
-        };
         match c {
             b'.' | b'-' => {
                 if i == start {
-                    list.push(Item::Int(Span::new(i, i)));
+                    tree.push(Item::Int(Span::new(i, i)));
                 } else {
                     let word = item(text, start, i, digits);
                     // Maven 3.9 reads `X-1` as `X1`; for a release alias (`1-ga-1`) that
                     // leaves just the number, so the alias and its hyphen vanish.
                     if c == b'-'
-                        && list.is_empty()
+                        && tree.top().is_empty()
                         && matches!(word, Item::Known(RELEASE))
                         && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
                     {
@@ -108,45 +140,35 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Item>, String> {
                         digits = false;
                         continue;
                     }
-                    list.push(word);
+                    tree.push(word);
                 }
                 start = i + 1;
                 if c == b'-' {
-                    stack.push(Vec::new());
+                    tree.open();
                 }
             }
             b'0'..=b'9' => {
                 if !digits && i > start {
-                    list.push(qualifier(&text[start..i], true));
+                    tree.push(qualifier(&text[start..i], true));
                     start = i;
-                    stack.push(Vec::new());
+                    tree.open();
                 }
                 digits = true;
             }
             _ => {
                 if digits && i > start {
-                    list.push(Item::Int(Span::new(start, i)));
+                    tree.push(Item::Int(Span::new(start, i)));
                     start = i;
-                    stack.push(Vec::new());
+                    tree.open();
                 }
                 digits = false;
             }
         }
     }
-    if bytes.len() > start
-        && let Some(list) = stack.last_mut()
-    {
-        list.push(item(text, start, bytes.len(), digits));
+    if bytes.len() > start {
+        tree.push(item(text, start, bytes.len(), digits));
     }
-    let mut child: Option<Vec<Item>> = None;
-    while let Some(mut list) = stack.pop() {
-        if let Some(inner) = child.take() {
-            list.push(Item::List(inner));
-        }
-        normalize(text, &mut list);
-        child = Some(list);
-    }
-    Ok(child.unwrap_or_default())
+    Ok(tree.finish(text))
 }
 
 fn qualifier_cmp(a: &Item, b: &Item) -> Ordering {
@@ -179,15 +201,36 @@ fn cmp_null(text: &str, a: &Item) -> Ordering {
     }
 }
 
+/// Maven's precedence of item kinds: number > list > qualifier.
+fn kind_rank(item: &Item) -> u8 {
+    match item {
+        Item::Int(_) => 2,
+        Item::List(_) => 1,
+        Item::Known(_) | Item::Other(_) => 0,
+    }
+}
+
 fn cmp_item(a_text: &str, a: &Item, b_text: &str, b: &Item) -> Ordering {
     match (a, b) {
         (Item::Int(x), Item::Int(y)) => cmp_digits(x.of(a_text), y.of(b_text)),
-        (Item::Int(_), _) => Ordering::Greater,
-        (_, Item::Int(_)) => Ordering::Less,
         (Item::List(x), Item::List(y)) => cmp_lists(a_text, x, b_text, y),
-        (Item::List(_), _) => Ordering::Greater,
-        (_, Item::List(_)) => Ordering::Less,
-        _ => qualifier_cmp(a, b),
+        (Item::Known(_) | Item::Other(_), Item::Known(_) | Item::Other(_)) => qualifier_cmp(a, b),
+        (Item::List(_), Item::Known(_) | Item::Other(_))
+        | (Item::Known(_) | Item::Other(_), Item::List(_)) => {
+            // Maven ranks a list above any qualifier, which is not transitive once padding
+            // nulls take part (`0-snapshot` < `0` < `foo` < `0-snapshot`). Comparing both
+            // with "nothing" first removes those cycles; Maven's kind order decides the rest.
+            let (x, y) = (cmp_null(a_text, a), cmp_null(b_text, b));
+            if x != y {
+                x.cmp(&y)
+            } else if x == Ordering::Equal {
+                Ordering::Equal
+            } else {
+                kind_rank(a).cmp(&kind_rank(b))
+            }
+        }
+        // A number against anything else: Maven's kind order, exactly (`stable` < `0.11.0`).
+        _ => kind_rank(a).cmp(&kind_rank(b)),
     }
 }
 

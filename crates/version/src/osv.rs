@@ -74,13 +74,7 @@ impl OsvRange {
                 OsvEvent::Limit(v) => limits.push(scheme.parse(v)?),
             }
         }
-        // A stable sort keeps the record's order for events at equal versions.
-        parsed.sort_by(|(_, a), (_, b)| match (a, b) {
-            (Bound::Zero, Bound::Zero) => Ordering::Equal,
-            (Bound::Zero, _) => Ordering::Less,
-            (_, Bound::Zero) => Ordering::Greater,
-            (Bound::At(x), Bound::At(y)) => x.cmp(y),
-        });
+        sort_events(&mut parsed);
         Ok(OsvRange {
             scheme,
             events: parsed,
@@ -112,6 +106,27 @@ impl OsvRange {
             }
         }
         Ok(affected && (self.limits.is_empty() || self.limits.iter().any(|l| version < l)))
+    }
+}
+
+fn cmp_bounds(a: &Bound, b: &Bound) -> Ordering {
+    match (a, b) {
+        (Bound::Zero, Bound::Zero) => Ordering::Equal,
+        (Bound::Zero, _) => Ordering::Less,
+        (_, Bound::Zero) => Ordering::Greater,
+        (Bound::At(x), Bound::At(y)) => x.cmp(y),
+    }
+}
+
+/// Stable insertion sort by bound. Ranges hold a handful of events, and unlike `sort_by` it
+/// cannot panic if an ordering is not total (Maven's `ComparableVersion` has such cycles).
+fn sort_events(events: &mut [(Kind, Bound)]) {
+    for i in 1..events.len() {
+        let mut j = i;
+        while j > 0 && cmp_bounds(&events[j - 1].1, &events[j].1) == Ordering::Greater {
+            events.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 
