@@ -106,14 +106,20 @@ proptest! {
         }
     }
 
+    /// The same entry points as the fuzz target (`fuzz/fuzz_targets/parse_compare.rs`).
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         let text = String::from_utf8_lossy(&bytes);
+        let mid = (0..=text.len() / 2).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let (left, right) = text.split_at(mid);
+        let left = left.to_owned();
         for scheme in Scheme::ALL {
             if let Ok(v) = scheme.parse(&text) {
                 prop_assert_eq!(v.cmp(&v), Ordering::Equal);
                 prop_assert_eq!(v.as_str(), &*text);
             }
+            let events = [OsvEvent::Introduced(&left), OsvEvent::Fixed(right)];
+            let _ = osv_affected(scheme, &events, &text);
         }
     }
 

@@ -26,7 +26,7 @@ struct SecdbFile {
 pub fn read_secdb_file(path: &Path, branch: &str) -> Result<Vec<DistroAdvisory>, DbError> {
     let text = std::fs::read_to_string(path).map_err(|source| DbError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     parse_secdb(path, &text, branch)
 }

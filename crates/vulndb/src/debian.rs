@@ -93,7 +93,7 @@ pub struct DebianData {
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbError + '_ {
     move |source| DbError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     }
 }
 

@@ -36,12 +36,12 @@ pub use store::{Contents, SCHEMA_VERSION, Store, normalize_package};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of the message, so not repeated as a cause).
+        error: std::io::Error,
     },
     /// A feed file is not what its format says.
     #[error("{path}: {reason}")]
@@ -52,12 +52,12 @@ pub enum DbError {
         reason: String,
     },
     /// SQLite refused an operation.
-    #[error("{path}: sqlite: {source}")]
+    #[error("{path}: sqlite: {error}")]
     Sqlite {
         /// The database file.
         path: PathBuf,
-        /// The underlying error.
-        source: rusqlite::Error,
+        /// The underlying error (part of the message).
+        error: rusqlite::Error,
     },
     /// The file is not a store of this schema version.
     #[error("{path}: not an osprey advisory store of schema {SCHEMA_VERSION} (found {found})")]
@@ -72,7 +72,7 @@ pub enum DbError {
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbError + '_ {
     move |source| DbError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     }
 }
 
@@ -181,7 +181,7 @@ pub fn build(from: &Path, out: &Path) -> Result<Contents, DbError> {
     if !from.is_dir() {
         return Err(DbError::Io {
             path: from.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "feed directory not found"),
+            error: std::io::Error::new(std::io::ErrorKind::NotFound, "feed directory not found"),
         });
     }
     let collected = collect(from)?;

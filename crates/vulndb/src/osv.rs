@@ -105,7 +105,7 @@ pub struct OsvRangeSpec {
 pub fn read_osv_file(path: &Path) -> Result<OsvRecord, DbError> {
     let text = std::fs::read_to_string(path).map_err(|source| DbError::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     parse_osv(path, &text)
 }

@@ -46,7 +46,7 @@ CREATE TABLE debian_release (codename TEXT PRIMARY KEY, major TEXT NOT NULL);
 fn sql(path: &Path) -> impl FnOnce(rusqlite::Error) -> DbError + '_ {
     move |source| DbError::Sqlite {
         path: path.to_owned(),
-        source,
+        error: source,
     }
 }
 

@@ -234,3 +234,31 @@ fn opening_something_else_fails_clearly() {
     assert!(matches!(err, DbError::Schema { .. }), "{err}");
     assert!(build(&dir.path().join("no-such-dir"), &dir.path().join("x.db")).is_err());
 }
+
+#[test]
+fn hostile_osv_files_are_errors_not_crashes() {
+    use osprey_vulndb::osv::parse_osv;
+    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(parse_osv(Path::new("deep.json"), &deep_json).is_err());
+    let deep_yaml = format!(
+        "id: x\naffected: {}{}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(parse_osv(Path::new("deep.yaml"), &deep_yaml).is_err());
+    // Billion-laughs style aliases must not expand without bound.
+    let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for level in 1..12 {
+        let prev = level - 1;
+        let refs = vec![format!("*{}", letter(prev)); 9].join(",");
+        bomb.push_str(&format!("{}: &{} [{refs}]\n", letter(level), letter(level)));
+    }
+    bomb.push_str("id: x\n");
+    let _ = parse_osv(Path::new("bomb.yaml"), &bomb);
+    assert!(parse_osv(Path::new("empty.yaml"), "").is_err());
+    assert!(parse_osv(Path::new("binary.json"), "\u{0}\u{1}\u{2}").is_err());
+}
+
+fn letter(i: usize) -> String {
+    ((b'a' + i as u8) as char).to_string()
+}
