@@ -3,17 +3,31 @@
 
 use clap::{Parser, Subcommand};
 
+mod db;
+
 #[derive(Parser)]
-#[command(name = "osprey", version, about = "Container security from build to run")]
+#[command(
+    name = "osprey",
+    version,
+    about = "Container security from build to run"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Build and inspect the advisory store.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Db { command } => db::run(command),
+    }
 }
