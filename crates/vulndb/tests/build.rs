@@ -262,3 +262,65 @@ fn hostile_osv_files_are_errors_not_crashes() {
 fn letter(i: usize) -> String {
     ((b'a' + i as u8) as char).to_string()
 }
+
+/// Every version in every SEMVER/ECOSYSTEM range and `versions` list of the real OSV data
+/// parses in the scheme of its ecosystem, and every range evaluates.
+#[test]
+fn every_osv_version_parses_in_its_scheme() {
+    use osprey_version::{OsvEvent, OsvRange, Scheme};
+    let mut stack = vec![vulndata().join("osv")];
+    let (mut versions, mut ranges, mut failures) = (0, 0, Vec::new());
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let record = osprey_vulndb::osv::read_osv_file(&path).unwrap();
+            for affected in &record.affected {
+                let Some(pkg) = &affected.package else {
+                    continue;
+                };
+                let scheme = Scheme::for_osv_ecosystem(&pkg.ecosystem).unwrap_or_else(|| {
+                    panic!("{}: no scheme for {}", path.display(), pkg.ecosystem)
+                });
+                for v in &affected.versions {
+                    versions += 1;
+                    if let Err(e) = scheme.parse(v) {
+                        failures.push(format!("{}: {e}", record.id));
+                    }
+                }
+                for range in affected.ranges.iter().filter(|r| r.kind != "GIT") {
+                    let events: Vec<OsvEvent<'_>> = range
+                        .events
+                        .iter()
+                        .flat_map(|e| e.iter())
+                        .filter_map(|(k, v)| match k.as_str() {
+                            "introduced" => Some(OsvEvent::Introduced(v)),
+                            "fixed" => Some(OsvEvent::Fixed(v)),
+                            "last_affected" => Some(OsvEvent::LastAffected(v)),
+                            "limit" => Some(OsvEvent::Limit(v)),
+                            _ => None,
+                        })
+                        .collect();
+                    ranges += 1;
+                    if let Err(e) = OsvRange::parse(scheme, &events) {
+                        failures.push(format!("{}: {e}", record.id));
+                    }
+                }
+            }
+        }
+    }
+    println!("{versions} listed versions and {ranges} ranges checked");
+    assert!(
+        versions > 50_000 && ranges > 8_000,
+        "{versions} versions, {ranges} ranges"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
