@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use osprey_version::OsvEvent;
 use serde::Deserialize;
 
 use crate::DbError;
@@ -99,6 +100,24 @@ pub struct OsvRangeSpec {
     /// `last_affected`, `limit`.
     #[serde(default)]
     pub events: Vec<BTreeMap<String, String>>,
+}
+
+impl OsvRangeSpec {
+    /// The events as `osprey-version` evaluates them, in record order; unknown event kinds
+    /// are left out.
+    pub fn version_events(&self) -> Vec<OsvEvent<'_>> {
+        self.events
+            .iter()
+            .flat_map(|event| event.iter())
+            .filter_map(|(kind, version)| match kind.as_str() {
+                "introduced" => Some(OsvEvent::Introduced(version)),
+                "fixed" => Some(OsvEvent::Fixed(version)),
+                "last_affected" => Some(OsvEvent::LastAffected(version)),
+                "limit" => Some(OsvEvent::Limit(version)),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Reads one OSV file; the format follows the extension (`.json`, `.yaml`/`.yml`).

@@ -267,7 +267,7 @@ fn letter(i: usize) -> String {
 /// parses in the scheme of its ecosystem, and every range evaluates.
 #[test]
 fn every_osv_version_parses_in_its_scheme() {
-    use osprey_version::{OsvEvent, OsvRange, Scheme};
+    use osprey_version::{OsvRange, Scheme};
     let mut stack = vec![vulndata().join("osv")];
     let (mut versions, mut ranges, mut failures) = (0, 0, Vec::new());
     while let Some(dir) = stack.pop() {
@@ -292,20 +292,8 @@ fn every_osv_version_parses_in_its_scheme() {
                     }
                 }
                 for range in affected.ranges.iter().filter(|r| r.kind != "GIT") {
-                    let events: Vec<OsvEvent<'_>> = range
-                        .events
-                        .iter()
-                        .flat_map(|e| e.iter())
-                        .filter_map(|(k, v)| match k.as_str() {
-                            "introduced" => Some(OsvEvent::Introduced(v)),
-                            "fixed" => Some(OsvEvent::Fixed(v)),
-                            "last_affected" => Some(OsvEvent::LastAffected(v)),
-                            "limit" => Some(OsvEvent::Limit(v)),
-                            _ => None,
-                        })
-                        .collect();
                     ranges += 1;
-                    if let Err(e) = OsvRange::parse(scheme, &events) {
+                    if let Err(e) = OsvRange::parse(scheme, &range.version_events()) {
                         failures.push(format!("{}: {e}", record.id));
                     }
                 }
@@ -323,4 +311,28 @@ fn every_osv_version_parses_in_its_scheme() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The chain the matcher will use: a stored record's ranges, evaluated with the ecosystem's
+/// ordering, flag the vulnerable crates of the `app` image fixture and not their fixes.
+#[test]
+fn stored_ranges_flag_the_app_image_crates() {
+    use osprey_version::{Scheme, osv_affected};
+    let affected = |id: &str, package: &str, version: &str| -> bool {
+        let path = vulndata().join(format!("osv/crates.io/{id}.json"));
+        let record = osprey_vulndb::osv::read_osv_file(&path).unwrap();
+        record
+            .affected
+            .iter()
+            .filter(|a| a.package.as_ref().is_some_and(|p| p.name == package))
+            .flat_map(|a| &a.ranges)
+            .any(|range| osv_affected(Scheme::Semver, &range.version_events(), version).unwrap())
+    };
+    assert!(affected("RUSTSEC-2021-0003", "smallvec", "1.6.0"));
+    assert!(!affected("RUSTSEC-2021-0003", "smallvec", "1.6.1"));
+    assert!(!affected("RUSTSEC-2021-0003", "smallvec", "0.6.2"));
+    assert!(affected("RUSTSEC-2020-0071", "time", "0.1.43"));
+    assert!(!affected("RUSTSEC-2020-0071", "time", "0.2.23"));
+    assert!(affected("RUSTSEC-2020-0071", "time", "0.2.7"));
+    assert!(!affected("RUSTSEC-2020-0071", "time", "0.2.1"));
 }
