@@ -206,19 +206,19 @@ impl Scheme {
         let base = name.split_once(':').map_or(name, |(base, _)| base);
         Some(match base {
             "Debian" | "Ubuntu" => Scheme::Dpkg,
-            "Alpine" | "Wolfi" | "Chainguard" => Scheme::Apk,
+            "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "MinimOS" => Scheme::Apk,
             "Red Hat" | "Rocky Linux" | "AlmaLinux" | "SUSE" | "openSUSE" | "Mageia"
             | "openEuler" | "Azure Linux" | "Photon OS" => Scheme::Rpm,
             "PyPI" => Scheme::Pep440,
-            "npm" | "crates.io" | "Hex" => Scheme::Semver,
+            "npm" | "crates.io" | "Hex" | "Julia" | "SwiftURL" => Scheme::Semver,
             "Go" => Scheme::Go,
             "Maven" => Scheme::Maven,
             "RubyGems" => Scheme::RubyGems,
             "NuGet" => Scheme::NuGet,
             "Packagist" => Scheme::Composer,
             "Pub" => Scheme::Pub,
-            "CRAN" => Scheme::Cran,
-            "Hackage" => Scheme::Hackage,
+            "CRAN" | "Bioconductor" => Scheme::Cran,
+            "Hackage" | "GHC" => Scheme::Hackage,
             _ => return None,
         })
     }

@@ -193,4 +193,46 @@ fn ecosystem_mapping() {
         None,
         "OSV names are case-sensitive"
     );
+
+    // Every ecosystem of the OSV schema either has an ordering here or is deliberately left
+    // out (no version ordering of its own, or one this crate does not implement yet).
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vulndata/schema/ecosystems.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("shared data folder missing: {path}: {e}"));
+    let without = [
+        "Android",
+        "BellSoft Hardened Containers",
+        "Bitnami",
+        "CleanStart",
+        "ConanCenter",
+        "Docker Hardened Images",
+        "Echo",
+        "FreeBSD",
+        "GitHub Actions",
+        "Kubernetes",
+        "Linux",
+        "opam",
+        "OSS-Fuzz",
+        "Root",
+        "TuxCare",
+        "VSCode",
+    ];
+    // Top-level keys are the lines `  "Name": "description…"`.
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("  \""))
+        .filter_map(|rest| rest.split_once("\": ").map(|(name, _)| name))
+        .collect();
+    assert_eq!(names.len(), 48);
+    for name in names {
+        let mapped = Scheme::for_osv_ecosystem(name);
+        assert_eq!(
+            mapped.is_none(),
+            without.contains(&name),
+            "{name}: {mapped:?}"
+        );
+    }
 }
