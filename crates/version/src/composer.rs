@@ -4,7 +4,9 @@
 //! A leading `v`/`V` is dropped; `-`, `_`, `+` and `.` separate parts, and so does every
 //! change between digits and non-digits (`1.0rc1` = `1.0.rc.1`). Numbers compare by value.
 //! Words rank by their prefix, as PHP does: `dev` < `alpha`/`a` < `beta`/`b` < `RC`/`rc` <
-//! number (`#`) < `pl`/`p`; any other word ranks below `dev`. When one version runs out, the
+//! number (`#`) < `pl`/`p`; any other word ranks below `dev` (so does `stable`, which
+//! Composer's normaliser would drop; the vectors pin PHP's answer `5.1.0-stable` <
+//! `5.1.0-beta2`, so callers should pass Composer-normalised versions). When one version runs out, the
 //! other is newer if its next part is a number, and otherwise its remaining words are compared
 //! against a number.
 
