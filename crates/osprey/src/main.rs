@@ -34,6 +34,9 @@ enum Command {
     Image(cmd::image::Args),
     /// Scan a live root filesystem (e.g. `/`).
     Rootfs(cmd::image::RootfsArgs),
+    /// Build and inspect the advisory store.
+    #[command(subcommand)]
+    Db(cmd::db::DbCommand),
     /// Manage the layer cache.
     #[command(subcommand)]
     Cache(cmd::cache::Command),
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Image(args) => cmd::image::run(args, cli.quiet),
         Command::Rootfs(args) => cmd::image::run_rootfs(args, cli.quiet),
         Command::Cache(c) => cmd::cache::run(c),
+        Command::Db(c) => cmd::db::run(c).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
