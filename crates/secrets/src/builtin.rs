@@ -546,7 +546,7 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
         .entropy(3.5),
     // ---- Private keys and tokens with structure
     raw("private-key", "AsymmetricPrivateKey", H, "Asymmetric Private Key", &["PRIVATE KEY"],
-        r"-----BEGIN[ A-Z0-9]{0,32}PRIVATE KEY(?: BLOCK)?-----[ \t]{0,4}(?:\r?\n|\\r?\\n)(?:[A-Za-z0-9\-]{1,40}:[^\n\\]{0,200}(?:\r?\n|\\r?\\n)){0,8}(?:\r?\n|\\r?\\n)?(?P<secret>[A-Za-z0-9+/=]{16,128})")
+        r"-----BEGIN[ A-Z0-9]{0,32}PRIVATE KEY(?: BLOCK)?-----[ \t]{0,4}(?:\r?\n|(?:\\r)?\\n)(?:[A-Za-z0-9\-]{1,40}:[^\n\\]{0,200}(?:\r?\n|(?:\\r)?\\n)){0,8}(?:\r?\n|(?:\\r)?\\n)?(?P<secret>[A-Za-z0-9+/=]{16,128})")
         .block("-----END"),
     raw("putty-private-key", "AsymmetricPrivateKey", H, "PuTTY Private Key", &["PuTTY-User-Key-File-"],
         r"PuTTY-User-Key-File-[23]:[ \t]{0,4}(?:ssh-rsa|ssh-dss|ssh-ed25519|ssh-ed448|ecdsa-sha2-nistp(?:256|384|521))[ \t]{0,4}\r?\n(?P<secret>Encryption:[^\n]{1,40})")
