@@ -15,6 +15,7 @@ use memchr::memmem;
 use osprey_model::report::CodeLine;
 use osprey_model::{SecretFinding, SecretLocation};
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// At most this many findings are reported per file; a file with more is noise, not a leak.
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
@@ -33,6 +34,10 @@ const MAX_CODE_LINES: usize = 12;
 /// ID of the built-in allow rule that drops matches inside public PEM blocks (certificates,
 /// public keys, CRLs).
 pub const PUBLIC_BLOCKS_ALLOW_ID: &str = "public-certificates";
+
+/// Documentation files, where generic rules (password assignments, URL credentials) would
+/// mostly find the documentation's own examples. Specific token rules still run there.
+const DOC_PATHS: &str = r"(?i)\.(?:md|markdown|mdx|rst|adoc|asciidoc|txt|html?|pod|texi|info|[1-9])$|(?:^|/)(?:readme|changelog|changes|history|news)[^/]{0,255}$";
 
 /// A compiled set of rules and allow rules, ready to scan bytes.
 #[derive(Debug)]
@@ -203,9 +208,11 @@ impl Scanner {
 
     fn find(&self, path: &str, content: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
+        let is_doc = is_doc_path(path);
         for r in self.triggered_rules(content) {
             let rule = &self.rules[r];
             if !rule.applies_to(path)
+                || (rule.spec.generic && is_doc)
                 || rule.allow.iter().any(|a| a.allows_path(path))
                 || !rule
                     .spec
@@ -254,6 +261,13 @@ impl Scanner {
         }
         dedupe(&self.rules, hits)
     }
+}
+
+/// True for documentation files (see [`DOC_PATHS`]).
+fn is_doc_path(path: &str) -> bool {
+    static DOCS: LazyLock<regex::bytes::Regex> =
+        LazyLock::new(|| crate::rule::compile_regex(DOC_PATHS).expect("constant regex (tested)"));
+    DOCS.is_match(path.as_bytes())
 }
 
 /// End of the line holding `marker`, searched within [`BLOCK_SEARCH`] bytes after `from`;
@@ -498,6 +512,15 @@ fn code_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documentation_paths() {
+        assert!(is_doc_path("app/node/node_modules/axios/README.md"));
+        assert!(is_doc_path("usr/share/man/man1/ls.1"));
+        assert!(is_doc_path("pkg/CHANGELOG"));
+        assert!(!is_doc_path("app/config/settings.py"));
+        assert!(!is_doc_path("app/config/.env"));
+    }
 
     #[test]
     fn public_blocks_stop_at_a_missing_end() {
