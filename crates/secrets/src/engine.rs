@@ -222,7 +222,14 @@ impl Scanner {
             {
                 continue;
             }
+            let mut block_marker = BlockMarker::default();
+            let mut accepted = 0;
             for caps in rule.regex.captures_iter(content) {
+                // The report keeps at most this many per input; more candidates are noise and
+                // would only cost memory.
+                if accepted == MAX_FINDINGS_PER_FILE {
+                    break;
+                }
                 let Some(whole) = caps.get(0) else { continue };
                 let secret = rule
                     .secret_idx
@@ -241,9 +248,12 @@ impl Scanner {
                     continue;
                 }
                 let mask_end = match &rule.spec.block_end {
-                    Some(marker) => block_end(content, secret.end, marker.as_bytes()),
+                    Some(marker) => {
+                        block_marker.line_end_after(content, secret.end, marker.as_bytes())
+                    }
                     None => secret.end,
                 };
+                accepted += 1;
                 hits.push(Hit {
                     rule: r,
                     start: whole.start(),
@@ -270,16 +280,34 @@ fn is_doc_path(path: &str) -> bool {
     DOCS.is_match(path.as_bytes())
 }
 
-/// End of the line holding `marker`, searched within [`BLOCK_SEARCH`] bytes after `from`;
-/// `from` itself when the marker is not there.
-fn block_end(content: &[u8], from: usize, marker: &[u8]) -> usize {
-    let window = &content[from..content.len().min(from + BLOCK_SEARCH)];
-    match memmem::find(window, marker) {
-        Some(i) => {
-            let at = from + i;
-            memchr::memchr(b'\n', &content[at..]).map_or(content.len(), |j| at + j)
+/// Finds block end markers for one rule over one input. It remembers the last marker found
+/// (or that there is none further on), so a file with many block starts and few ends is still
+/// searched once from left to right.
+#[derive(Default)]
+struct BlockMarker {
+    /// `Some(Some(p))`: next marker at `p`; `Some(None)`: no marker after the last search start.
+    next: Option<Option<usize>>,
+}
+
+impl BlockMarker {
+    /// End of the line holding the first `marker` after `from`, when it lies within
+    /// [`BLOCK_SEARCH`] bytes; `from` itself otherwise.
+    fn line_end_after(&mut self, content: &[u8], from: usize, marker: &[u8]) -> usize {
+        let next = match self.next {
+            Some(Some(p)) if p >= from => Some(p),
+            Some(None) => None,
+            _ => {
+                let found = memmem::find(&content[from..], marker).map(|i| from + i);
+                self.next = Some(found);
+                found
+            }
+        };
+        match next {
+            Some(at) if at - from <= BLOCK_SEARCH => {
+                memchr::memchr(b'\n', &content[at..]).map_or(content.len(), |j| at + j)
+            }
+            _ => from,
         }
-        None => from,
     }
 }
 
@@ -365,7 +393,7 @@ fn render(
             "only the first {MAX_FINDINGS_PER_FILE} secrets of this input are reported"
         );
     }
-    let masks: Vec<Range<usize>> = hits.iter().map(|h| h.secret.start..h.mask_end).collect();
+    let masks = merge_ranges(hits.iter().map(|h| h.secret.start..h.mask_end).collect());
     let mut lines = LineCounter::default();
     let mut out = Vec::new();
     for hit in hits.iter().take(MAX_FINDINGS_PER_FILE) {
@@ -379,11 +407,9 @@ fn render(
         let last = hit.end.max(hit.mask_end).saturating_sub(1).max(first);
         let start_line = lines.line_of(content, first);
         let end_line = start_line + memchr::memchr_iter(b'\n', &content[first..last]).count();
-        let (ls, le) = line_bounds(content, first);
-        let focus = hit.secret.start.clamp(ls, le);
-        let redacted_match = render_line(content, ls, le, focus, &masks)
-            .trim()
-            .to_string();
+        let line = line_bounds(content, first);
+        let focus = hit.secret.start.clamp(line.start, line.end);
+        let redacted_match = render_line(content, line, focus, &masks).trim().to_string();
         let code = code_lines(content, first, start_line, end_line, focus, &masks);
         out.push(SecretFinding {
             rule_id: rule.id.clone(),
@@ -396,6 +422,20 @@ fn render(
             location: location.clone(),
             code,
         });
+    }
+    out
+}
+
+/// Sorts ranges and merges the overlapping ones, so a window's masks are found by binary
+/// search.
+fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
     }
     out
 }
@@ -419,26 +459,47 @@ impl LineCounter {
     }
 }
 
-/// Start and end (excluding the newline) of the line holding `at`.
-fn line_bounds(content: &[u8], at: usize) -> (usize, usize) {
-    let start = memchr::memrchr(b'\n', &content[..at]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &content[at..]).map_or(content.len(), |i| at + i);
-    let end = if end > start && content[end - 1] == b'\r' {
-        end - 1
-    } else {
-        end
+/// How far from a match line bounds are looked for. Lines longer than this are shown cut, so
+/// a file of one 50 MB line costs the same per finding as any other.
+const LINE_SCAN: usize = 4096;
+
+/// A line around a position: `start..end` excludes the newline (and a `\r` before it).
+/// `start_known`/`end_known` are false when the line continues beyond [`LINE_SCAN`].
+#[derive(Debug, Clone, Copy)]
+struct LineSpan {
+    start: usize,
+    end: usize,
+    start_known: bool,
+    end_known: bool,
+}
+
+/// The line holding `at`, looked for within [`LINE_SCAN`] bytes on either side.
+fn line_bounds(content: &[u8], at: usize) -> LineSpan {
+    let back_from = at.saturating_sub(LINE_SCAN);
+    let (start, start_known) = match memchr::memrchr(b'\n', &content[back_from..at]) {
+        Some(i) => (back_from + i + 1, true),
+        None => (back_from, back_from == 0),
     };
-    (start, end)
+    let fwd_to = content.len().min(at + LINE_SCAN);
+    let (mut end, end_known) = match memchr::memchr(b'\n', &content[at..fwd_to]) {
+        Some(i) => (at + i, true),
+        None => (fwd_to, fwd_to == content.len()),
+    };
+    if end > start && content[end - 1] == b'\r' {
+        end -= 1;
+    }
+    LineSpan {
+        start,
+        end,
+        start_known,
+        end_known,
+    }
 }
 
 /// One line, cut to a window around `focus` when long, with every masked byte replaced.
-fn render_line(
-    content: &[u8],
-    ls: usize,
-    le: usize,
-    focus: usize,
-    masks: &[Range<usize>],
-) -> String {
+/// `masks` must be sorted and disjoint.
+fn render_line(content: &[u8], line: LineSpan, focus: usize, masks: &[Range<usize>]) -> String {
+    let (ls, le) = (line.start, line.end);
     let (from, to) = if le - ls <= 2 * EXCERPT {
         (ls, le)
     } else {
@@ -446,25 +507,21 @@ fn render_line(
         (from, (from + 2 * EXCERPT).min(le))
     };
     let mut out = Vec::with_capacity(to - from + 8);
-    if from > ls {
+    if from > ls || !line.start_known {
         out.extend_from_slice(b"...");
     }
+    // `masks` are sorted and disjoint: walk the ones that overlap the window.
     let mut i = from;
-    while i < to {
-        match masks.iter().find(|m| m.contains(&i)) {
-            Some(m) => {
-                let run_end = m.end.min(to);
-                let stars = (run_end - i).min(MAX_STARS);
-                out.extend(std::iter::repeat_n(b'*', stars));
-                i = run_end;
-            }
-            None => {
-                out.push(content[i]);
-                i += 1;
-            }
-        }
+    let first = masks.partition_point(|m| m.end <= from);
+    for m in masks[first..].iter().take_while(|m| m.start < to) {
+        let start = m.start.max(i);
+        out.extend_from_slice(&content[i..start]);
+        let run_end = m.end.min(to);
+        out.extend(std::iter::repeat_n(b'*', (run_end - start).min(MAX_STARS)));
+        i = run_end;
     }
-    if to < le {
+    out.extend_from_slice(&content[i..to]);
+    if to < le || !line.end_known {
         out.extend_from_slice(b"...");
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -479,32 +536,42 @@ fn code_lines(
     focus: usize,
     masks: &[Range<usize>],
 ) -> Vec<CodeLine> {
-    let (mut ls, _) = line_bounds(content, first);
+    let mut line = line_bounds(content, first);
     let mut number = start_line;
     for _ in 0..CONTEXT_LINES {
-        if ls == 0 {
+        if !line.start_known || line.start == 0 {
             break;
         }
-        ls = memchr::memrchr(b'\n', &content[..ls - 1]).map_or(0, |i| i + 1);
+        line = line_bounds(content, line.start - 1);
         number -= 1;
     }
     let last = (end_line + CONTEXT_LINES).min(number + MAX_CODE_LINES - 1);
     let mut out = Vec::new();
-    while number <= last && ls <= content.len() {
-        let (s, e) = line_bounds(content, ls);
-        let f = if (s..=e).contains(&focus) { focus } else { s };
+    loop {
+        let f = if (line.start..=line.end).contains(&focus) {
+            focus
+        } else {
+            line.start
+        };
         out.push(CodeLine {
             number,
-            content: render_line(content, s, e, f, masks),
+            content: render_line(content, line, f, masks),
             is_cause: (start_line..=end_line).contains(&number),
             first_cause: number == start_line,
             last_cause: number == end_line,
         });
-        match memchr::memchr(b'\n', &content[ls..]) {
-            Some(i) => ls += i + 1,
-            None => break,
+        // The next line starts after this one's newline (a `\r` may sit before it); stop at
+        // the end of the input, at the last line wanted, or when this line's end is beyond
+        // reach.
+        let next = memchr::memchr(b'\n', &content[line.end..content.len().min(line.end + 2)])
+            .map(|i| line.end + i + 1);
+        match next {
+            Some(n) if number < last && line.end_known && n < content.len() => {
+                line = line_bounds(content, n);
+                number += 1;
+            }
+            _ => break,
         }
-        number += 1;
     }
     out
 }
@@ -535,7 +602,8 @@ mod tests {
     fn long_lines_are_cut_around_the_secret() {
         let mut line = vec![b'a'; 1000];
         line[500..510].copy_from_slice(b"SECRETSECR");
-        let s = render_line(&line, 0, line.len(), 500, &[500..510]);
+        let span = line_bounds(&line, 500);
+        let s = render_line(&line, span, 500, &[500..510]);
         assert!(s.starts_with("...") && s.ends_with("..."));
         assert!(s.contains("**********") && !s.contains("SECRET"));
         assert!(s.len() < 2 * EXCERPT + 8);

@@ -5,7 +5,7 @@
 use flate2::read::MultiGzDecoder;
 use osprey_model::{SecretFinding, SecretLocation};
 use osprey_scan::{Analyzer, Fact, FileMeta, LocatedFact, Skipped, Squashed};
-use osprey_secrets::{SecretAnalyzer, Scanner, findings_from_squashed, scan_image_config};
+use osprey_secrets::{Scanner, SecretAnalyzer, findings_from_squashed, scan_image_config};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -29,7 +29,8 @@ fn read_json(path: PathBuf) -> Value {
 }
 
 fn blob(app: &std::path::Path, digest: &str) -> PathBuf {
-    app.join("oci/blobs/sha256").join(digest.trim_start_matches("sha256:"))
+    app.join("oci/blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
 }
 
 /// What one layer adds and removes.
@@ -41,7 +42,10 @@ struct LayerFiles {
 }
 
 fn normalise(path: &str) -> String {
-    path.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/').to_string()
+    path.trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// True when `path`, added by `layers[at]`, is still visible on top of every layer.
@@ -50,7 +54,9 @@ fn in_final_fs(layers: &[LayerFiles], at: usize, path: &str) -> bool {
     layers[at + 1..].iter().all(|l| {
         !l.added.contains(path)
             && !l.whiteouts.contains(path)
-            && !ancestors.iter().any(|a| l.whiteouts.contains(*a) || l.opaque_dirs.contains(*a))
+            && !ancestors
+                .iter()
+                .any(|a| l.whiteouts.contains(*a) || l.opaque_dirs.contains(*a))
     })
 }
 
@@ -81,7 +87,11 @@ fn walk_image(app: &std::path::Path, analyzer: &SecretAnalyzer) -> (Walk, Value)
                 continue;
             }
             if let Some(hidden) = name.strip_prefix(".wh.") {
-                let target = if dir.is_empty() { hidden.to_string() } else { format!("{dir}/{hidden}") };
+                let target = if dir.is_empty() {
+                    hidden.to_string()
+                } else {
+                    format!("{dir}/{hidden}")
+                };
                 files.whiteouts.insert(target);
                 continue;
             }
@@ -124,8 +134,19 @@ fn walk_image(app: &std::path::Path, analyzer: &SecretAnalyzer) -> (Walk, Value)
             fact,
         })
         .collect();
-    let squashed = Squashed { facts, skipped, ..Default::default() };
-    (Walk { squashed, files_seen, files_analysed }, config)
+    let squashed = Squashed {
+        facts,
+        skipped,
+        ..Default::default()
+    };
+    (
+        Walk {
+            squashed,
+            files_seen,
+            files_analysed,
+        },
+        config,
+    )
 }
 
 fn rule_for_kind(kind: &str) -> &str {
@@ -145,7 +166,10 @@ fn no_value_leaks(findings: &[SecretFinding], expected: &[Value]) {
         if value.starts_with("-----BEGIN") {
             continue; // the PEM header is shown; the body is what is secret
         }
-        assert!(!json.contains(value), "secret value printed in a finding: {json}");
+        assert!(
+            !json.contains(value),
+            "secret value printed in a finding: {json}"
+        );
     }
 }
 
@@ -156,9 +180,20 @@ fn app_image_secrets_match_expected_exactly() {
     let expected = expected["secrets"].as_array().unwrap().clone();
     let analyzer = SecretAnalyzer::new(Arc::new(Scanner::builtin()));
     let (walk, config) = walk_image(&app, &analyzer);
-    assert!(walk.files_seen > 6000, "walked only {} files", walk.files_seen);
-    assert!(walk.squashed.skipped.is_empty(), "skipped: {:?}", walk.squashed.skipped);
-    println!("{} files in the image, {} analysed", walk.files_seen, walk.files_analysed);
+    assert!(
+        walk.files_seen > 6000,
+        "walked only {} files",
+        walk.files_seen
+    );
+    assert!(
+        walk.squashed.skipped.is_empty(),
+        "skipped: {:?}",
+        walk.squashed.skipped
+    );
+    println!(
+        "{} files in the image, {} analysed",
+        walk.files_seen, walk.files_analysed
+    );
 
     // Files: (path, rule, line, layer, in final fs)
     let want: BTreeSet<(String, String, usize, usize, bool)> = expected
@@ -178,14 +213,26 @@ fn app_image_secrets_match_expected_exactly() {
     let got: BTreeSet<(String, String, usize, usize, bool)> = findings
         .iter()
         .map(|f| match &f.location {
-            SecretLocation::File { path, layer, in_final_fs } => {
-                (path.clone(), f.rule_id.clone(), f.start_line, layer.unwrap(), *in_final_fs)
-            }
+            SecretLocation::File {
+                path,
+                layer,
+                in_final_fs,
+            } => (
+                path.clone(),
+                f.rule_id.clone(),
+                f.start_line,
+                layer.unwrap(),
+                *in_final_fs,
+            ),
             other => panic!("file finding with location {other:?}"),
         })
         .collect();
     assert_eq!(got, want, "file findings differ from expected.json");
-    assert_eq!(findings.len(), want.len(), "duplicate findings: {findings:#?}");
+    assert_eq!(
+        findings.len(),
+        want.len(),
+        "duplicate findings: {findings:#?}"
+    );
     no_value_leaks(&findings, &expected);
 
     // Config and history: (location, rule)
@@ -196,7 +243,10 @@ fn app_image_secrets_match_expected_exactly() {
             let loc = e["location"].as_str().unwrap();
             let loc = match loc {
                 "config.config.Env" => "config.Env".to_string(),
-                other => other.trim_start_matches("config.").trim_end_matches(".created_by").to_string(),
+                other => other
+                    .trim_start_matches("config.")
+                    .trim_end_matches(".created_by")
+                    .to_string(),
             };
             (loc, rule_for_kind(e["kind"].as_str().unwrap()).to_string())
         })
@@ -217,12 +267,21 @@ fn app_image_secrets_match_expected_exactly() {
         })
         .collect();
     assert_eq!(got, want, "config findings differ from expected.json");
-    assert_eq!(config_findings.len(), want.len(), "duplicates: {config_findings:#?}");
+    assert_eq!(
+        config_findings.len(),
+        want.len(),
+        "duplicates: {config_findings:#?}"
+    );
     let env = config_findings
         .iter()
         .find(|f| matches!(&f.location, SecretLocation::Config { field } if field.starts_with("config.Env")))
         .unwrap();
-    assert_eq!(env.location, SecretLocation::Config { field: "config.Env[2]".into() });
+    assert_eq!(
+        env.location,
+        SecretLocation::Config {
+            field: "config.Env[2]".into()
+        }
+    );
     no_value_leaks(&config_findings, &expected);
 }
 
@@ -230,7 +289,10 @@ fn app_image_secrets_match_expected_exactly() {
 fn ca_bundle_is_clean() {
     let app = app_dir();
     let index = read_json(app.join("oci/index.json"));
-    let manifest = read_json(blob(&app, index["manifests"][0]["digest"].as_str().unwrap()));
+    let manifest = read_json(blob(
+        &app,
+        index["manifests"][0]["digest"].as_str().unwrap(),
+    ));
     let layer0 = manifest["layers"][0]["digest"].as_str().unwrap();
     let file = std::fs::File::open(blob(&app, layer0)).unwrap();
     let mut archive = tar::Archive::new(MultiGzDecoder::new(file));
