@@ -524,7 +524,36 @@ fn render_line(content: &[u8], line: LineSpan, focus: usize, masks: &[Range<usiz
     if to < le || !line.end_known {
         out.extend_from_slice(b"...");
     }
+    scrub_random_runs(&mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Shortest run of token characters [`scrub_random_runs`] looks at.
+const SCRUB_MIN_RUN: usize = 24;
+/// Entropy above which such a run is taken for key material (random base64 is near 6 bits per
+/// byte; long identifiers and words stay below 4).
+const SCRUB_MIN_ENTROPY: f64 = 4.2;
+
+/// Masks long random-looking runs (key bodies, tokens no rule knows) in displayed text, so the
+/// lines shown around a finding cannot carry a secret that no rule matched.
+fn scrub_random_runs(out: &mut [u8]) {
+    let is_token =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-');
+    let mut i = 0;
+    while i < out.len() {
+        if !is_token(out[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < out.len() && is_token(out[i]) {
+            i += 1;
+        }
+        let run = &mut out[start..i];
+        if run.len() >= SCRUB_MIN_RUN && shannon_entropy(run) >= SCRUB_MIN_ENTROPY {
+            run.fill(b'*');
+        }
+    }
 }
 
 /// Redacted lines around a finding, as Trivy's `Code.Lines`.
