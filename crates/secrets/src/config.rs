@@ -263,7 +263,7 @@ impl SecretConfig {
                     message: "the same id is declared twice".into(),
                 }));
             }
-            crate::rule::Rule::compile(r.spec.clone(), r.line).map_err(in_file)?;
+            crate::rule::Rule::compile(r.spec.clone(), r.line, true).map_err(in_file)?;
         }
         for a in &self.allow_rules {
             crate::rule::AllowRule::compile(&a.spec, "global").map_err(|mut e| {

@@ -71,11 +71,13 @@ impl Scanner {
     pub fn new(config: &SecretConfig) -> Result<Self, ConfigError> {
         let mut rules = Vec::new();
         for user in &config.rules {
-            rules.push(Rule::compile(user.spec.clone(), user.line).map_err(ConfigError::Rule)?);
+            rules.push(
+                Rule::compile(user.spec.clone(), user.line, true).map_err(ConfigError::Rule)?,
+            );
         }
         for b in BUILTIN_RULES {
             if config.builtin_enabled(b.id, b.category) {
-                rules.push(Rule::compile(b.spec(), None).map_err(ConfigError::Rule)?);
+                rules.push(Rule::compile(b.spec(), None, false).map_err(ConfigError::Rule)?);
             }
         }
         let mut allow = Vec::new();
@@ -224,14 +226,15 @@ impl Scanner {
             }
             let mut block_marker = BlockMarker::default();
             let mut accepted = 0;
-            for caps in rule.regex.captures_iter(content) {
+            let matcher = rule.matcher();
+            for caps in matcher.regex.captures_iter(content) {
                 // The report keeps at most this many per input; more candidates are noise and
                 // would only cost memory.
                 if accepted == MAX_FINDINGS_PER_FILE {
                     break;
                 }
                 let Some(whole) = caps.get(0) else { continue };
-                let secret = rule
+                let secret = matcher
                     .secret_idx
                     .and_then(|i| caps.get(i))
                     .map_or(whole.range(), |m| m.range());

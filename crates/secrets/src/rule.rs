@@ -8,6 +8,7 @@
 use globset::{Glob, GlobMatcher};
 use osprey_model::Severity;
 use regex::bytes::Regex;
+use std::sync::OnceLock;
 
 /// Longest match any rule may produce. Bounding it keeps every search linear in the input:
 /// the regex engines stop extending a candidate match after this many bytes.
@@ -121,14 +122,32 @@ pub struct RuleError {
     pub message: String,
 }
 
-/// A compiled rule.
+/// A compiled rule. The regex is checked when the rule is compiled but, for built-in rules,
+/// only built the first time the rule's keyword occurs: most scans need a fraction of the
+/// catalogue, and building every regex up front would dominate a small scan.
 #[derive(Debug)]
 pub(crate) struct Rule {
     pub spec: RuleSpec,
-    pub regex: Regex,
-    pub secret_idx: Option<usize>,
+    matcher: OnceLock<Matcher>,
     pub path: Option<Regex>,
     pub allow: Vec<AllowRule>,
+}
+
+/// A rule's built regex and the index of its secret group.
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    pub regex: Regex,
+    pub secret_idx: Option<usize>,
+}
+
+impl Matcher {
+    fn build(spec: &RuleSpec) -> Result<Self, String> {
+        let regex = build_regex(&spec.regex)?;
+        let secret_idx = regex
+            .capture_names()
+            .position(|n| n == Some(spec.secret_group.as_str()));
+        Ok(Matcher { regex, secret_idx })
+    }
 }
 
 /// A compiled allow rule.
@@ -203,6 +222,12 @@ impl AllowRule {
 /// iterating over all matches of a file costs O(file length × pattern size). Unbounded
 /// repetitions (`+`, `*`, `{n,}`) are refused with a message that says how to fix them.
 pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    check_regex(pattern)?;
+    build_regex(pattern)
+}
+
+/// Parses a rule regex and checks its match length is bounded (see [`compile_regex`]).
+fn check_regex(pattern: &str) -> Result<(), String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -225,6 +250,11 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
             );
         }
     }
+    Ok(())
+}
+
+/// Builds a checked regex.
+fn build_regex(pattern: &str) -> Result<Regex, String> {
     regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)
         .multi_line(true)
@@ -235,8 +265,10 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
 }
 
 impl Rule {
-    /// Compiles a rule; `line` is where it was declared, for errors.
-    pub fn compile(spec: RuleSpec, line: Option<u64>) -> Result<Self, RuleError> {
+    /// Compiles a rule; `line` is where it was declared, for errors. The regex is checked
+    /// now; it is built now when `eager`, else on first use (built-in rules, whose regexes
+    /// are known to build).
+    pub fn compile(spec: RuleSpec, line: Option<u64>, eager: bool) -> Result<Self, RuleError> {
         let err = |message: String| RuleError {
             rule: spec.id.clone(),
             line,
@@ -245,10 +277,11 @@ impl Rule {
         if spec.id.trim().is_empty() {
             return Err(err("`id` is empty".into()));
         }
-        let regex = compile_regex(&spec.regex).map_err(err)?;
-        let secret_idx = regex
-            .capture_names()
-            .position(|n| n == Some(spec.secret_group.as_str()));
+        check_regex(&spec.regex).map_err(err)?;
+        let matcher = OnceLock::new();
+        if eager {
+            let _ = matcher.set(Matcher::build(&spec).map_err(err)?);
+        }
         let path = spec
             .path
             .as_deref()
@@ -271,10 +304,20 @@ impl Rule {
         }
         Ok(Rule {
             spec,
-            regex,
-            secret_idx,
+            matcher,
             path,
             allow,
+        })
+    }
+
+    /// The rule's regex, built on first use.
+    pub fn matcher(&self) -> &Matcher {
+        self.matcher.get_or_init(|| {
+            Matcher::build(&self.spec).unwrap_or_else(|e| {
+                // Only lazily built rules get here, and those are the built-in ones, which a
+                // test builds one by one.
+                panic!("built-in rule `{}` does not build: {e}", self.spec.id)
+            })
         })
     }
 
@@ -300,7 +343,7 @@ mod tests {
     #[test]
     fn rule_error_names_rule_and_line() {
         let spec = RuleSpec::new("my-rule", "Custom", Severity::High, "t", "(unclosed");
-        let e = Rule::compile(spec, Some(7)).unwrap_err();
+        let e = Rule::compile(spec, Some(7), true).unwrap_err();
         let text = e.to_string();
         assert!(
             text.starts_with("rule `my-rule` (line 7): invalid regex"),

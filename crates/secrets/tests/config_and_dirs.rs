@@ -11,7 +11,11 @@ fn scanner(yaml: &str) -> Scanner {
 }
 
 fn ids(scanner: &Scanner, path: &str, text: &str) -> Vec<String> {
-    scanner.scan_file(path, text.as_bytes()).into_iter().map(|f| f.rule_id).collect()
+    scanner
+        .scan_file(path, text.as_bytes())
+        .into_iter()
+        .map(|f| f.rule_id)
+        .collect()
 }
 
 #[test]
@@ -26,7 +30,10 @@ fn user_rules_disable_rules_and_allow_rules() {
     let custom = scanner(
         "rules:\n  - id: internal-token\n    category: Internal\n    title: Internal token\n    severity: HIGH\n    regex: 'itk_(?P<secret>[a-z0-9]{32})'\n    keywords: [itk_]\n",
     );
-    assert_eq!(ids(&custom, "app/.env", &text), ["github-pat", "internal-token"]);
+    assert_eq!(
+        ids(&custom, "app/.env", &text),
+        ["github-pat", "internal-token"]
+    );
     let f = custom.scan_file("app/.env", text.as_bytes());
     assert_eq!(f[1].start_line, 2);
     assert!(!f[1].redacted_match.contains(&internal[4..]));
@@ -42,7 +49,10 @@ fn user_rules_disable_rules_and_allow_rules() {
     let glob = scanner("allow-rules:\n  - id: vendored\n    glob: 'third_party/**'\n");
     assert!(ids(&glob, "third_party/x/.env", &text).is_empty());
     assert_eq!(ids(&glob, "app/.env", &text), ["github-pat"]);
-    let regex = scanner(&format!("allow-rules:\n  - id: known\n    regex: '^{}'\n", &token[..12]));
+    let regex = scanner(&format!(
+        "allow-rules:\n  - id: known\n    regex: '^{}'\n",
+        &token[..12]
+    ));
     assert!(ids(&regex, "app/.env", &text).is_empty());
     let path_regex = scanner("allow-rules:\n  - id: envs\n    path: '\\.env$'\n");
     assert!(ids(&path_regex, "app/.env", &text).is_empty());
@@ -78,7 +88,10 @@ fn directory_scan_honours_gitignore_and_limits() {
     big.extend_from_slice(line.as_bytes());
     fs::write(root.join("src/big.txt"), &big).unwrap();
 
-    let options = DirOptions { max_size: 1024, ..DirOptions::default() };
+    let options = DirOptions {
+        max_size: 1024,
+        ..DirOptions::default()
+    };
     let scan = scan_dir(&Scanner::builtin(), root, &options);
     let paths: Vec<String> = scan
         .findings
@@ -97,7 +110,10 @@ fn directory_scan_honours_gitignore_and_limits() {
     let all = scan_dir(
         &Scanner::builtin(),
         root,
-        &DirOptions { respect_gitignore: false, max_size: 1 << 20 },
+        &DirOptions {
+            respect_gitignore: false,
+            max_size: 1 << 20,
+        },
     );
     assert_eq!(all.findings.len(), 3, "{:?}", all.findings);
 }
@@ -124,9 +140,18 @@ fn image_config_fields_and_history() {
         .map(|f| (format!("{:?}", f.location), f.rule_id.clone()))
         .collect();
     assert_eq!(got.len(), 4, "{got:?}");
-    assert!(got.contains(&(r#"Config { field: "config.Env[1]" }"#.into(), "github-pat".into())));
-    assert!(got.contains(&(r#"Config { field: "config.Labels.db.password" }"#.into(), "password-assignment".into())));
-    assert!(got.contains(&(r#"Config { field: "config.Entrypoint" }"#.into(), "github-pat".into())));
+    assert!(got.contains(&(
+        r#"Config { field: "config.Env[1]" }"#.into(),
+        "github-pat".into()
+    )));
+    assert!(got.contains(&(
+        r#"Config { field: "config.Labels.db.password" }"#.into(),
+        "password-assignment".into()
+    )));
+    assert!(got.contains(&(
+        r#"Config { field: "config.Entrypoint" }"#.into(),
+        "github-pat".into()
+    )));
     assert!(got.contains(&("History { index: 0 }".into(), "github-pat".into())));
     let json = serde_json::to_string(&findings).unwrap();
     assert!(!json.contains(&token[4..]) && !json.contains(&pw));

@@ -156,3 +156,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The config parser (the second fuzz target's entry point) on mutated YAML.
+    #[test]
+    fn mutated_configs_give_a_config_or_an_error(
+        cut in 0usize..400,
+        insert in "[ -~\n]{0,12}",
+    ) {
+        let mut text = String::from(
+            "rules:\n  - id: a\n    category: c\n    title: t\n    severity: HIGH\n    regex: 'k_(?P<secret>[a-z]{8})'\n    keywords: [k_]\nallow-rules:\n  - id: g\n    glob: 'x/**'\ndisable-rules: [jwt-token]\n",
+        );
+        let at = text.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(text.len());
+        text.insert_str(at, &insert);
+        if let Ok(config) = osprey_secrets::SecretConfig::from_yaml(&text, "p.yaml") {
+            prop_assert!(Scanner::new(&config).is_ok());
+        }
+    }
+}
