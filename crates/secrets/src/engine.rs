@@ -635,7 +635,8 @@ mod tests {
         let mut line = vec![b'a'; 1000];
         line[500..510].copy_from_slice(b"SECRETSECR");
         let span = line_bounds(&line, 500);
-        let s = render_line(&line, span, 500, &[500..510]);
+        let masks = [Range { start: 500, end: 510 }];
+        let s = render_line(&line, span, 500, &masks);
         assert!(s.starts_with("...") && s.ends_with("..."));
         assert!(s.contains("**********") && !s.contains("SECRET"));
         assert!(s.len() < 2 * EXCERPT + 8);

@@ -12,7 +12,7 @@ fn hostile_inputs(len: usize) -> Vec<(&'static str, Vec<u8>)> {
     let repeat =
         |unit: &str| -> Vec<u8> { unit.as_bytes().iter().copied().cycle().take(len).collect() };
     let mut g = common::Gen::new("noise");
-    let noise = g.from_class(common::class("b"), len).into_bytes();
+    let noise = g.pick(common::class("b"), len).into_bytes();
     vec![
         ("random base64, no newline", noise),
         (

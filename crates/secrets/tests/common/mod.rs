@@ -22,7 +22,7 @@ impl Gen {
         self.0
     }
 
-    pub fn from_class(&mut self, class: &[u8], n: usize) -> String {
+    pub fn pick(&mut self, class: &[u8], n: usize) -> String {
         (0..n)
             .map(|_| class[(self.next() % class.len() as u64) as usize] as char)
             .collect()
@@ -75,7 +75,7 @@ pub fn base64(data: &[u8], url: bool) -> String {
 /// GitHub token body: 30 random characters and their base62 CRC32.
 pub fn github_body(g: &mut Gen, valid: bool) -> String {
     const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let random = g.from_class(class("n"), 30);
+    let random = g.pick(class("n"), 30);
     let mut n = crc32fast::hash(random.as_bytes());
     if !valid {
         n ^= 1;
@@ -93,7 +93,7 @@ pub fn jwt(g: &mut Gen, payload: &str) -> String {
         "{}.{}.{}",
         base64(br#"{"alg":"HS256","typ":"JWT"}"#, true),
         base64(payload.as_bytes(), true),
-        g.from_class(class("u"), 43)
+        g.pick(class("u"), 43)
     )
 }
 
@@ -123,15 +123,15 @@ pub fn expand(template: &str, seed: &str) -> (String, Vec<String>) {
                 let h = class("h");
                 format!(
                     "{}-{}-{}-{}-{}",
-                    g.from_class(h, 8),
-                    g.from_class(h, 4),
-                    g.from_class(h, 4),
-                    g.from_class(h, 4),
-                    g.from_class(h, 12)
+                    g.pick(h, 8),
+                    g.pick(h, 4),
+                    g.pick(h, 4),
+                    g.pick(h, 4),
+                    g.pick(h, 12)
                 )
             }
             "JWT" => {
-                let sub = g.from_class(class("l"), 12);
+                let sub = g.pick(class("l"), 12);
                 jwt(
                     &mut g,
                     &format!(r#"{{"sub":"svc-{sub}","iat":1700000000}}"#),
@@ -142,16 +142,16 @@ pub fn expand(template: &str, seed: &str) -> (String, Vec<String>) {
                 r#"{"sub":"1234567890","name":"John Doe","iat":1516239022}"#,
             ),
             "BASIC" => base64(
-                format!("deploy:{}", g.from_class(class("n"), 16)).as_bytes(),
+                format!("deploy:{}", g.pick(class("n"), 16)).as_bytes(),
                 false,
             ),
             "BASICNOCOLON" => base64(
-                format!("deploy{}", g.from_class(class("n"), 16)).as_bytes(),
+                format!("deploy{}", g.pick(class("n"), 16)).as_bytes(),
                 false,
             ),
             _ => {
                 let (c, n) = spec.split_once(':').expect("class:count");
-                g.from_class(class(c), n.parse().expect("count"))
+                g.pick(class(c), n.parse().expect("count"))
             }
         };
         if value.len() >= 8 && !public {
