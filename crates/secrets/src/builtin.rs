@@ -44,6 +44,7 @@ pub(crate) struct Builtin {
     pub generic: bool,
     pub requires: &'static [&'static str],
     pub block_end: Option<&'static str>,
+    pub skip_docs: bool,
 }
 
 const fn raw(
@@ -66,6 +67,7 @@ const fn raw(
         generic: false,
         requires: &[],
         block_end: None,
+        skip_docs: false,
     }
 }
 
@@ -91,6 +93,7 @@ const fn keyed(
         generic: false,
         requires: &[],
         block_end: None,
+        skip_docs: false,
     }
 }
 
@@ -103,8 +106,14 @@ impl Builtin {
         self.check = check;
         self
     }
+    /// Generic rules find mostly examples in documentation, so they skip it.
     const fn generic(mut self) -> Self {
         self.generic = true;
+        self.skip_docs = true;
+        self
+    }
+    const fn skip_docs(mut self) -> Self {
+        self.skip_docs = true;
         self
     }
     const fn requires(mut self, literals: &'static [&'static str]) -> Self {
@@ -141,6 +150,7 @@ impl Builtin {
         spec.generic = self.generic;
         spec.requires = self.requires.iter().map(|k| k.to_string()).collect();
         spec.block_end = self.block_end.map(str::to_string);
+        spec.skip_docs = self.skip_docs;
         spec
     }
 }
@@ -301,8 +311,10 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
         tok!(r"AKCp[A-Za-z0-9]{69}")).entropy(3.5),
     raw("jfrog-identity-token", "JFrog", H, "JFrog Identity / Reference Token", &["cmVmdGtuOjAxOj"],
         tok!(r"cmVmdGtuOjAxOj[A-Za-z0-9]{50}")).entropy(3.5),
+    // Registry-scoped (`//host/path/:_authToken=`) anywhere, as in `RUN echo ... > .npmrc`;
+    // the bare form only at a line start with no space before `=`, as .npmrc files write it.
     raw("npmrc-auth", "Npm", H, "npm registry credentials in .npmrc", &["_auth", "_password"],
-        r#"(?:^|[^A-Za-z0-9])_(?:authToken|auth|password)[ \t]{0,4}=[ \t]{0,4}["']?(?P<secret>[A-Za-z0-9._~+/=\-]{16,512})"#)
+        r#"(?:/[^\s:/]{1,253}(?:/[^\s:]{0,200})?/:_(?:authToken|auth|password)[ \t]{0,4}=[ \t]{0,4}|(?m:^)[ \t]{0,8}_(?:authToken|auth|password)=)["']?(?P<secret>[A-Za-z0-9._~+/=\-]{16,512})"#)
         .entropy(3.0).generic(),
     // ---- Google
     raw("gcp-service-account", "Google", C, "Google (GCP) Service-account", &["private_key_id"],
@@ -553,7 +565,7 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
         .requires(&["Private-Lines:"]).block("Private-MAC:"),
     raw("jwt-token", "JWT", M, "JWT token", &["eyJ"],
         tok!(r"eyJ[A-Za-z0-9_\-]{10,1024}\.eyJ[A-Za-z0-9_\-]{10,8192}\.[A-Za-z0-9_\-]{10,1024}"))
-        .check(Check::Jwt),
+        .check(Check::Jwt).skip_docs(),
     // ---- Generic credentials: dropped where a specific rule found the same secret
     raw("url-credentials", "Generic", H, "Credentials in a URL", &["://"],
         r"(?i)(?:^|[^a-z0-9+.\-])(?:https?|ftps?|sftp|ssh|git|svn|smtps?|imaps?|ldaps?|amqps?|mqtt|rediss?|postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|jdbc:[a-z]{2,12}|oracle|couchdb|nats|kafka)://[^\s:/@\x22'<>`{}$]{1,64}:(?P<secret>[^\s:/@\x22'<>`{}$]{6,128})@[a-z0-9][a-z0-9.\-]{0,252}")
@@ -590,9 +602,9 @@ pub(crate) fn builtin_allow_rules() -> Vec<AllowSpec> {
     vec![
         a(
             "tests",
-            "Test files and fixtures: their credentials are made up for the tests",
+            "Test files, fixtures and mock servers: their credentials are made up for the tests",
             Some(
-                r"(?i)(?:^|/)(?:tests?|testdata|test-data|test_data|__tests__|__mocks__|fixtures?|spec)/|(?:_test\.go|\.test\.[cm]?[jt]sx?|\.spec\.[cm]?[jt]sx?|_spec\.rb|(?:^|/)test_[^/]{1,80}\.py|_tests?\.py)$",
+                r"(?i)(?:^|/)(?:tests?|testdata|test-data|test_data|testing|__tests__|__mocks__|fixtures?|spec|mocks?|fakes?|dummy[a-z]{0,16})/|(?:^|/)test[^/]{0,64}$|[_.\-]tests?(?:[_.\-][^/]{0,64})?$",
             ),
             None,
         ),
@@ -606,10 +618,10 @@ pub(crate) fn builtin_allow_rules() -> Vec<AllowSpec> {
         ),
         a(
             "placeholders",
-            "Placeholder and documentation values (EXAMPLE, xxxx, <token>, ${VAR}, changeme)",
+            "Placeholder and documentation values (EXAMPLE, xxxx, <token>, ${VAR}, changeme, file names, RFC examples)",
             None,
             Some(
-                r"(?i)example|sample|dummy|placeholder|changeme|change[_\-]me|your[_\-]|xxxxx|\*{3}|\.{3}|[<>]|\$\{|\{\{|%\(|%s|redacted|insert[_\-]|replace[_\-]|enter[_\-]|foobar|fake|^(?:secret|password|passwd|pass|admin|root|none|null|nil|true|false|undefined|default|test|testing|abc(?:def)?123|12345678|123456789|qwerty|letmein)[0-9]{0,4}$|password|passw0rd",
+                r"(?i)example|sample|dummy|placeholder|changeme|change[_\-]me|your[_\-]|xxxxx|\*{3}|\.{3}|[<>]|\$\{|\{\{|%\(|%s|redacted|insert[_\-]|replace[_\-]|enter[_\-]|foobar|fake|password|passw0rd|passphrase|secret|token|^-{1,2}[a-z]|\.(?:json|ya?ml|pem|key|crt|txt|conf|cfg|ini|env|p12|pfx|jks)$|^(?:admin|root|none|null|nil|true|false|undefined|default|test|testing|abc(?:def)?123|12345678|123456789|qwerty|letmein)[0-9]{0,4}$|^(?:2YotnFZFEjr1zCsicMWpAA|tGzv3JOkF0XG5Qx2TlKWIA)$",
             ),
         ),
     ]

@@ -10,6 +10,7 @@
 //!     keywords: [itk_]
 //!     path: '\.env$'           # optional: only these paths
 //!     entropy: 3.0             # optional: minimum Shannon entropy of the secret
+//!     skip-docs: true          # optional: not in Markdown, READMEs, man pages
 //!     allow-rules:             # optional: allow rules of this rule only
 //!       - id: staging
 //!         regex: '^0{32}$'
@@ -138,6 +139,8 @@ struct RawRule {
     #[serde(default)]
     entropy: Option<f64>,
     #[serde(default)]
+    skip_docs: bool,
+    #[serde(default)]
     allow_rules: Vec<RawAllow>,
 }
 
@@ -225,6 +228,7 @@ impl SecretConfig {
                 spec.secret_group = group;
             }
             spec.min_entropy = r.entropy.unwrap_or(0.0);
+            spec.skip_docs = r.skip_docs;
             spec.allow = r
                 .allow_rules
                 .into_iter()

@@ -35,9 +35,10 @@ const MAX_CODE_LINES: usize = 12;
 /// public keys, CRLs).
 pub const PUBLIC_BLOCKS_ALLOW_ID: &str = "public-certificates";
 
-/// Documentation files, where generic rules (password assignments, URL credentials) would
-/// mostly find the documentation's own examples. Specific token rules still run there.
-const DOC_PATHS: &str = r"(?i)\.(?:md|markdown|mdx|rst|adoc|asciidoc|txt|html?|pod|texi|info|[1-9])$|(?:^|/)(?:readme|changelog|changes|history|news)[^/]{0,255}$";
+/// Documentation files (and Python package descriptions, which carry the README), where
+/// generic rules and JWTs would mostly find the documentation's own examples. Rules marked
+/// `skip_docs` do not run there; specific token rules still do.
+const DOC_PATHS: &str = r"(?i)\.(?:md|markdown|mdx|rst|adoc|asciidoc|txt|html?|pod|texi|info|[1-9])$|(?:^|/)(?:readme|changelog|changes|history|news)[^/]{0,255}$|(?:^|/)(?:PKG-INFO|METADATA)$";
 
 /// A compiled set of rules and allow rules, ready to scan bytes.
 #[derive(Debug)]
@@ -214,7 +215,7 @@ impl Scanner {
         for r in self.triggered_rules(content) {
             let rule = &self.rules[r];
             if !rule.applies_to(path)
-                || (rule.spec.generic && is_doc)
+                || (rule.spec.skip_docs && is_doc)
                 || rule.allow.iter().any(|a| a.allows_path(path))
                 || !rule
                     .spec
@@ -635,7 +636,10 @@ mod tests {
         let mut line = vec![b'a'; 1000];
         line[500..510].copy_from_slice(b"SECRETSECR");
         let span = line_bounds(&line, 500);
-        let masks = [Range { start: 500, end: 510 }];
+        let masks = [Range {
+            start: 500,
+            end: 510,
+        }];
         let s = render_line(&line, span, 500, &masks);
         assert!(s.starts_with("...") && s.ends_with("..."));
         assert!(s.contains("**********") && !s.contains("SECRET"));

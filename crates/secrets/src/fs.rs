@@ -2,9 +2,10 @@
 
 use crate::analyzer::{DEFAULT_MAX_SIZE, has_binary_extension};
 use crate::engine::Scanner;
-use crate::text::is_binary;
+use crate::text::{SNIFF_LEN, is_binary};
 use osprey_model::SecretFinding;
 use rayon::prelude::*;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// How to walk a directory.
@@ -125,18 +126,33 @@ fn scan_one(scanner: &Scanner, full: &Path, rel: &str, size: u64, options: &DirO
     if scanner.path_allowed(rel) {
         return Outcome::Allowed;
     }
+    let skipped = |reason: String| {
+        Outcome::Skipped(SkippedFile {
+            path: rel.to_string(),
+            reason,
+        })
+    };
+    // Sniff the head first: most files of a system tree are binaries, and reading them
+    // whole would cost more than scanning every text file.
+    let mut file = match std::fs::File::open(full) {
+        Ok(f) => f,
+        Err(e) => return skipped(e.to_string()),
+    };
+    let mut content = Vec::with_capacity(size.min(options.max_size) as usize + 1);
+    if let Err(e) = (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut content) {
+        return skipped(e.to_string());
+    }
+    if is_binary(&content) {
+        return Outcome::Binary;
+    }
     if size > options.max_size {
-        return Outcome::Skipped(SkippedFile {
-            path: rel.to_string(),
-            reason: format!("larger than {} bytes ({size} bytes)", options.max_size),
-        });
+        return skipped(format!(
+            "larger than {} bytes ({size} bytes)",
+            options.max_size
+        ));
     }
-    match std::fs::read(full) {
-        Ok(content) if is_binary(&content) => Outcome::Binary,
-        Ok(content) => Outcome::Scanned(content.len() as u64, scanner.scan_file(rel, &content)),
-        Err(e) => Outcome::Skipped(SkippedFile {
-            path: rel.to_string(),
-            reason: e.to_string(),
-        }),
+    if let Err(e) = file.read_to_end(&mut content) {
+        return skipped(e.to_string());
     }
+    Outcome::Scanned(content.len() as u64, scanner.scan_file(rel, &content))
 }

@@ -63,6 +63,9 @@ pub struct RuleSpec {
     pub block_end: Option<String>,
     /// Regex on the path: the rule only runs on matching paths.
     pub path: Option<String>,
+    /// Do not run on documentation files (Markdown, reStructuredText, man pages, READMEs,
+    /// package descriptions), whose credentials are examples.
+    pub skip_docs: bool,
     /// Allow rules of this rule only.
     pub allow: Vec<AllowSpec>,
 }
@@ -90,6 +93,7 @@ impl RuleSpec {
             requires: Vec::new(),
             block_end: None,
             path: None,
+            skip_docs: false,
             allow: Vec::new(),
         }
     }

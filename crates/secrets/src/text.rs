@@ -3,7 +3,7 @@
 use crate::rule::Check;
 
 /// How many leading bytes are sniffed for NUL to call a file binary (as git and grep do).
-const SNIFF_LEN: usize = 8000;
+pub(crate) const SNIFF_LEN: usize = 8000;
 
 /// True when the content looks binary: a NUL byte in its first 8000 bytes.
 pub fn is_binary(content: &[u8]) -> bool {
