@@ -271,7 +271,7 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
     raw("square-oauth-secret", "Square", H, "Square OAuth Secret", &["sq0csp-"],
         tok!(r"sq0csp-[0-9A-Za-z_\-]{43}")).entropy(3.5),
     raw("braintree-access-token", "Braintree", C, "PayPal Braintree Access Token", &["access_token$"],
-        r"(?P<secret>access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32})"),
+        r"access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$(?P<secret>[0-9a-f]{32})"),
     raw("plaid-access-token", "Plaid", H, "Plaid Access Token", &["access-"],
         tok!(r"access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")),
     raw("shopify-token", "Shopify", H, "Shopify token", &["shpss_", "shpat_", "shpca_", "shppa_"],

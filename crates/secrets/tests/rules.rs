@@ -163,7 +163,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("square-oauth-secret", "sq0csp-«n:43»", "sq0csp-«n:30»"),
     (
         "braintree-access-token",
-        "access_token$production$«l:16»$«h:32»",
+        "access_token$production$«l:16=»$«h:32»",
         "access_token$production$«l:16»$«h:20»",
     ),
     (
