@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 apt_pkgs=(docker-registry skopeo podman runc umoci buildah apache2-utils openssl
           clang llvm libelf-dev zlib1g-dev pkg-config bpftool time hyperfine jq
-          python3-venv debootstrap npm)
+          python3-venv debootstrap)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -17,6 +17,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm (the secrets clean-corpus test installs a real project): Node.js builds from other
+# sources ship their own npm, which conflicts with Debian's npm package, so only when missing.
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
 venv="$here/.cache/peers"
