@@ -135,6 +135,40 @@ mod tests {
     }
 
     #[test]
+    fn squashed_facts_carry_layer_and_deleted_state() {
+        let a = SecretAnalyzer::new(Arc::new(Scanner::builtin()));
+        let key = format!("AKIA{}", "Q3ZJ7MXRW2PNV5KD");
+        let meta = FileMeta {
+            path: "app/.env",
+            size: 30,
+            mode: 0o600,
+        };
+        let facts = a.analyze(&meta, format!("KEY={key}\n").as_bytes()).unwrap();
+        assert_eq!(facts.len(), 1);
+        let squashed = Squashed {
+            facts: vec![osprey_scan::LocatedFact {
+                layer: Some(6),
+                in_final_fs: false,
+                fact: facts[0].clone(),
+            }],
+            ..Default::default()
+        };
+        let findings = findings_from_squashed(&squashed);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].location,
+            SecretLocation::File {
+                path: "app/.env".into(),
+                layer: Some(6),
+                in_final_fs: false
+            }
+        );
+        let report = osprey_model::report::ReportSecret::from_finding(&findings[0], &[]);
+        assert!(report.deleted);
+        assert!(!serde_json::to_string(&report).unwrap().contains(&key));
+    }
+
+    #[test]
     fn wants_text_files_but_not_empty_or_binary_ones() {
         let a = SecretAnalyzer::new(Arc::new(Scanner::builtin()));
         let meta = |path, size| FileMeta {
