@@ -300,11 +300,7 @@ pub struct Cvss {
     #[serde(rename = "V3Score", default, skip_serializing_if = "Option::is_none")]
     pub v3_score: Option<f64>,
     /// CVSS v4 vector.
-    #[serde(
-        rename = "V40Vector",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "V40Vector", default, skip_serializing_if = "String::is_empty")]
     pub v40_vector: String,
     /// CVSS v4 base score.
     #[serde(rename = "V40Score", default, skip_serializing_if = "Option::is_none")]
@@ -359,11 +355,7 @@ pub struct ReportVulnerability {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub severity_source: String,
     /// The advisory's main page.
-    #[serde(
-        rename = "PrimaryURL",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "PrimaryURL", default, skip_serializing_if = "String::is_empty")]
     pub primary_url: String,
     /// Where the record came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,11 +375,7 @@ pub struct ReportVulnerability {
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub vendor_severity: std::collections::BTreeMap<String, u8>,
     /// CVSS by source.
-    #[serde(
-        rename = "CVSS",
-        default,
-        skip_serializing_if = "std::collections::BTreeMap::is_empty"
-    )]
+    #[serde(rename = "CVSS", default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub cvss: std::collections::BTreeMap<String, Cvss>,
     /// Reference URLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -483,11 +471,7 @@ pub struct ReportMisconfiguration {
     /// Severity.
     pub severity: Severity,
     /// Main reference.
-    #[serde(
-        rename = "PrimaryURL",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "PrimaryURL", default, skip_serializing_if = "String::is_empty")]
     pub primary_url: String,
     /// References, including the peer IDs this check corresponds to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -577,7 +561,10 @@ mod tests {
             (0, "2.36".into(), "9+deb12u14".into())
         );
         assert_eq!(split_os_version("6.4"), (0, "6.4".into(), String::new()));
-        assert_eq!(split_os_version("1.0-2-3"), (0, "1.0-2".into(), "3".into()));
+        assert_eq!(
+            split_os_version("1.0-2-3"),
+            (0, "1.0-2".into(), "3".into())
+        );
     }
 
     #[test]

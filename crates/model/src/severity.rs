@@ -6,9 +6,7 @@ use std::str::FromStr;
 ///
 /// Serialised in upper case (`"HIGH"`), as Trivy, SARIF converters and Falco-to-severity maps
 /// expect.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// No severity is known (no vendor rating, no CVSS vector).
@@ -107,6 +105,9 @@ mod tests {
         assert!("severe".parse::<Severity>().is_err());
         assert_eq!(Severity::from_cvss_score(9.8), Severity::Critical);
         assert_eq!(Severity::from_cvss_score(0.0), Severity::Unknown);
-        assert_eq!(serde_json::to_string(&Severity::High).unwrap(), "\"HIGH\"");
+        assert_eq!(
+            serde_json::to_string(&Severity::High).unwrap(),
+            "\"HIGH\""
+        );
     }
 }
