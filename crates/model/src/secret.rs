@@ -46,4 +46,7 @@ pub struct SecretFinding {
     pub redacted_match: String,
     /// Where it was found.
     pub location: SecretLocation,
+    /// Redacted lines around the match, in the shape of Trivy's `Code.Lines`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub code: Vec<crate::report::CodeLine>,
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Secret scanning, osprey against its peers, on the same inputs:
+#   - trivy image --scanners secret  on the app fixture image and on debian-minbase
+#   - detect-secrets scan            on a directory tree (a node_modules install)
+# Findings are compared first (a fast scanner that finds less is not faster), then the median
+# wall time and peak RSS of RUNS runs each, printed as osprey/peer ratios.
+# Target: osprey <= 0.25x Trivy's wall time.
+#
+# Usage: bench/secrets.sh [RUNS]      (needs: cargo, jq, /usr/bin/time; peers from
+#                                      scripts/install-test-deps.sh)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-5}
+shared=${SHARED:-$here/../shared}
+venv="$here/.cache/peers"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+[ -d "$shared/images/out/app" ] || { echo "missing $shared/images/out/app" >&2; exit 1; }
+bash "$here/scripts/install-test-deps.sh" >&2
+cargo build --release -q -p osprey --manifest-path "$here/Cargo.toml"
+osprey="$here/target/release/osprey"
+trivy="$venv/bin/trivy"
+detect="$venv/bin/detect-secrets"
+
+# Inputs: the app image (docker archive), debian-minbase (built once, cached), a node tree.
+app_tar="$shared/images/out/app/app.docker.tar"
+minbase_dir="$here/.cache/images/debian-minbase"
+if [ ! -f "$minbase_dir/debian-minbase.docker.tar" ]; then
+  python3 "$shared/images/build.py" --only debian-minbase --out "$here/.cache/images" >&2
+fi
+minbase_tar="$minbase_dir/debian-minbase.docker.tar"
+tree="$here/.cache/bench-node-tree"
+if [ ! -d "$tree/node_modules" ]; then
+  mkdir -p "$tree"
+  echo '{"name":"bench","version":"1.0.0","private":true,"dependencies":{"express":"^4","webpack":"^5","axios":"^1"}}' >"$tree/package.json"
+  (cd "$tree" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+fi
+
+# median of a column of numbers
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# measure NAME CMD...: runs CMD $runs times, records wall seconds and max RSS (KB)
+measure() {
+  local name=$1; shift
+  : >"$work/$name.wall"; : >"$work/$name.rss"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+    read -r wall rss <"$work/$name.time"
+    echo "$wall" >>"$work/$name.wall"; echo "$rss" >>"$work/$name.rss"
+  done
+  echo "$(median <"$work/$name.wall") $(median <"$work/$name.rss")"
+}
+
+# findings: "file:line:rule" lines from each tool's JSON
+osprey_findings() { jq -r '.Results[]? | .Target as $t | .Secrets[]? | "\($t):\(.StartLine):\(.RuleID)"' "$1" | sort -u; }
+trivy_findings()  { jq -r '.Results[]? | .Target as $t | .Secrets[]? | "\($t):\(.StartLine):\(.RuleID)"' "$1" | sort -u; }
+detect_findings() { jq -r '.results | to_entries[] | .key as $f | .value[] | "\($f):\(.line_number):\(.type)"' "$1" | sort -u; }
+
+compare() { # label osprey_out peer_out osprey_fn peer_fn
+  "$4" "$2" >"$work/a"; "$5" "$3" >"$work/b"
+  echo "$1 findings: osprey $(wc -l <"$work/a"), peer $(wc -l <"$work/b"); by file:line (rules differ by name):"
+  cut -d: -f1,2 "$work/a" | sort -u >"$work/a2"; cut -d: -f1,2 "$work/b" | sort -u >"$work/b2"
+  echo "  both: $(comm -12 "$work/a2" "$work/b2" | wc -l)  only osprey: $(comm -23 "$work/a2" "$work/b2" | wc -l)  only peer: $(comm -13 "$work/a2" "$work/b2" | wc -l)"
+  comm -3 "$work/a2" "$work/b2" | sed 's/^/    /' | head -20
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+
+row() { # label osprey_result peer_result
+  read -r ow orss <<<"$2"; read -r pw prss <<<"$3"
+  echo "$1: osprey ${ow}s ${orss}KB, peer ${pw}s ${prss}KB -> wall ratio $(ratio "$ow" "$pw"), RSS ratio $(ratio "$orss" "$prss")"
+}
+
+export TRIVY_CACHE_DIR="$work/trivy-cache" TRIVY_DISABLE_VEX_NOTICE=1
+for img in app minbase; do
+  tar_var="${img}_tar"; tar=${!tar_var}
+  o=$(measure "osprey-$img" "$osprey" image --scanners secret --format json --input "$tar")
+  cp "$work/osprey-$img.out" "$work/osprey-$img.json"
+  t=$(measure "trivy-$img" "$trivy" image --scanners secret --format json --skip-db-update --offline-scan --input "$tar")
+  cp "$work/trivy-$img.out" "$work/trivy-$img.json"
+  compare "$img" "$work/osprey-$img.json" "$work/trivy-$img.json" osprey_findings trivy_findings
+  row "$img vs trivy" "$o" "$t"
+done
+
+o=$(measure osprey-fs "$osprey" fs --scanners secret --format json "$tree")
+cp "$work/osprey-fs.out" "$work/osprey-fs.json"
+d=$(measure detect-fs "$detect" scan --all-files "$tree")
+cp "$work/detect-fs.out" "$work/detect-fs.json"
+compare "node tree" "$work/osprey-fs.json" "$work/detect-fs.json" osprey_findings detect_findings
+row "node tree vs detect-secrets" "$o" "$d"
