@@ -594,3 +594,38 @@ mod tests {
         assert!(v.get("Results").is_some());
     }
 }
+
+impl Report {
+    /// Keeps only findings (vulnerabilities, secrets, failed checks) whose severity is in
+    /// `keep`; packages stay. Misconfiguration summaries are recounted.
+    pub fn retain_severities(&mut self, keep: &[Severity]) {
+        for r in &mut self.results {
+            r.vulnerabilities.retain(|v| keep.contains(&v.severity));
+            r.secrets.retain(|s| keep.contains(&s.severity));
+            r.misconfigurations
+                .retain(|m| m.status != "FAIL" || keep.contains(&m.severity));
+            if let Some(summary) = &mut r.misconf_summary {
+                summary.failures = r
+                    .misconfigurations
+                    .iter()
+                    .filter(|m| m.status == "FAIL")
+                    .count();
+            }
+        }
+    }
+
+    /// Findings in the report: vulnerabilities, secrets and failed checks.
+    pub fn finding_count(&self) -> usize {
+        self.results
+            .iter()
+            .map(|r| {
+                r.vulnerabilities.len()
+                    + r.secrets.len()
+                    + r.misconfigurations
+                        .iter()
+                        .filter(|m| m.status == "FAIL")
+                        .count()
+            })
+            .sum()
+    }
+}

@@ -2,6 +2,7 @@
 //! each subcommand module calls into the capability crates.
 
 mod cmd;
+mod gate;
 mod output;
 mod progress;
 mod target;
@@ -37,6 +38,10 @@ enum Command {
     /// Build and inspect the advisory store.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
+    /// Scan a source tree for secrets and misconfigurations.
+    Fs(cmd::fs::Args),
+    /// Scan Dockerfiles and Kubernetes manifests (Pod Security Standards and more).
+    Config(cmd::config::Args),
     /// Manage the layer cache.
     #[command(subcommand)]
     Cache(cmd::cache::Command),
@@ -64,6 +69,8 @@ fn main() -> ExitCode {
         Command::Sbom(args) => cmd::sbom::run(args, cli.quiet),
         Command::Image(args) => cmd::image::run(args, cli.quiet),
         Command::Rootfs(args) => cmd::image::run_rootfs(args, cli.quiet),
+        Command::Fs(args) => cmd::fs::run(args),
+        Command::Config(args) => cmd::config::run(args),
         Command::Cache(c) => cmd::cache::run(c),
         Command::Db(c) => cmd::db::run(c).map(|()| ExitCode::SUCCESS),
     };

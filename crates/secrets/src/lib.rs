@@ -35,6 +35,7 @@ mod config;
 mod engine;
 mod fs;
 mod image_config;
+mod results;
 mod rule;
 mod text;
 
@@ -44,6 +45,7 @@ pub use analyzer::{
 pub use config::{ConfigError, SecretConfig, UserAllowRule, UserRule};
 pub use engine::{MAX_FINDINGS_PER_FILE, PUBLIC_BLOCKS_ALLOW_ID, Scanner};
 pub use fs::{DirOptions, DirScan, SkippedFile, scan_dir};
+pub use results::{CONFIG_TARGET, HISTORY_TARGET, secret_results};
 pub use rule::{AllowSpec, Check, MAX_MATCH_LEN, RuleError, RuleSpec};
 pub use text::{is_binary, shannon_entropy};
 

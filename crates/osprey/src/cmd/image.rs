@@ -1,5 +1,6 @@
 //! `osprey image REF` and `osprey rootfs DIR`: scan an image or a live root filesystem.
 
+use crate::gate::GateArgs;
 use crate::output::write_output;
 use crate::target::{self, ImageOpts, Scanned};
 use osprey_model::report::{Report, ReportOs};
@@ -7,6 +8,7 @@ use osprey_report::{Format, RenderOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Report formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -35,7 +37,7 @@ impl From<ReportFormat> for Format {
     }
 }
 
-/// Output options shared by `image` and `rootfs`.
+/// Output options shared by the scanning commands.
 #[derive(clap::Args)]
 pub struct ReportArgs {
     /// Output format.
@@ -44,6 +46,48 @@ pub struct ReportArgs {
     /// Write to FILE instead of stdout (replaced atomically).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// List every package in the table, not only findings (JSON always has them).
+    #[arg(long)]
+    pub list_all_pkgs: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// What to look for besides the package inventory.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scanner {
+    /// Secrets in every layer, the image config and the history.
+    Secret,
+}
+
+/// Scanner selection and their options.
+#[derive(clap::Args)]
+pub struct ScannerArgs {
+    /// Scanners to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "secret")]
+    pub scanners: Vec<Scanner>,
+    /// Secret scanner configuration (extra rules, disabled rules, allow rules), YAML.
+    #[arg(long)]
+    pub secret_config: Option<PathBuf>,
+    /// Files larger than this many bytes are reported as skipped by the secret scanner.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub secret_max_size: u64,
+}
+
+impl ScannerArgs {
+    fn secret_scanner(&self) -> anyhow::Result<Option<Arc<osprey_secrets::Scanner>>> {
+        if !self.scanners.contains(&Scanner::Secret) {
+            return Ok(None);
+        }
+        let scanner = match &self.secret_config {
+            Some(path) => {
+                let cfg = osprey_secrets::SecretConfig::from_file(path)?;
+                osprey_secrets::Scanner::new(&cfg)?
+            }
+            None => osprey_secrets::Scanner::builtin(),
+        };
+        Ok(Some(Arc::new(scanner)))
+    }
 }
 
 #[derive(clap::Args)]
@@ -54,6 +98,8 @@ pub struct Args {
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
+    pub scanners: ScannerArgs,
+    #[command(flatten)]
     pub image: ImageOpts,
 }
 
@@ -63,10 +109,18 @@ pub struct RootfsArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub scanners: ScannerArgs,
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<ExitCode> {
-    scan_and_render(&args.reference, &args.image, &args.report, quiet)
+    scan_and_render(
+        &args.reference,
+        &args.image,
+        &args.scanners,
+        &args.report,
+        quiet,
+    )
 }
 
 pub fn run_rootfs(args: RootfsArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -80,24 +134,50 @@ pub fn run_rootfs(args: RootfsArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         cache_dir: None,
         no_cache: true,
     };
-    scan_and_render(&reference, &image, &args.report, quiet)
+    scan_and_render(&reference, &image, &args.scanners, &args.report, quiet)
 }
 
 fn scan_and_render(
     reference: &str,
     image: &ImageOpts,
+    scanners: &ScannerArgs,
     out: &ReportArgs,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    let analyzers = osprey_inventory::analyzers();
+    let mut analyzers = osprey_inventory::analyzers();
+    let secrets = scanners.secret_scanner()?;
+    if let Some(scanner) = &secrets {
+        analyzers.push(Box::new(
+            osprey_secrets::SecretAnalyzer::new(scanner.clone())
+                .with_max_size(scanners.secret_max_size),
+        ));
+    }
     let scanned = target::scan(reference, image, &analyzers, quiet)?;
     target::warn_skipped(&scanned.squashed);
-    let report = inventory_report(scanned);
-    let opts = render_options(out.output.is_none());
+    let secret_findings = secrets.as_ref().map(|scanner| {
+        let mut found = osprey_secrets::findings_from_squashed(&scanned.squashed);
+        found.extend(scanner.scan_image_config(&scanned.report.metadata.image_config));
+        found
+    });
+    let layers = scanned.layers.clone();
+    let mut report = inventory_report(scanned);
+    if let Some(found) = secret_findings {
+        report
+            .results
+            .extend(osprey_secrets::secret_results(&found, &layers));
+    }
+    render(report, out)
+}
+
+/// Filters by severity, renders, and gives the exit code.
+pub fn render(mut report: Report, out: &ReportArgs) -> anyhow::Result<ExitCode> {
+    out.gate.filter(&mut report);
+    let mut opts = render_options(out.output.is_none());
+    opts.list_packages = out.list_all_pkgs;
     write_output(out.output.as_deref(), |w| {
         osprey_report::render(&report, out.format.into(), w, &opts).map_err(Into::into)
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(out.gate.exit_code(&report))
 }
 
 /// The report with the OS and package results filled in.

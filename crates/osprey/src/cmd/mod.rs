@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod cache;
+pub mod config;
 pub mod db;
+pub mod fs;
 pub mod image;
 pub mod sbom;
