@@ -562,39 +562,6 @@ impl ReportSecret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_dpkg_versions_like_trivy() {
-        assert_eq!(
-            split_os_version("1:1.2.13.dfsg-1"),
-            (1, "1.2.13.dfsg".into(), "1".into())
-        );
-        assert_eq!(
-            split_os_version("2.36-9+deb12u14"),
-            (0, "2.36".into(), "9+deb12u14".into())
-        );
-        assert_eq!(split_os_version("6.4"), (0, "6.4".into(), String::new()));
-        assert_eq!(split_os_version("1.0-2-3"), (0, "1.0-2".into(), "3".into()));
-    }
-
-    #[test]
-    fn report_uses_trivy_field_names() {
-        let r = Report {
-            schema_version: SCHEMA_VERSION,
-            artifact_name: "x".into(),
-            artifact_type: "container_image".into(),
-            ..Default::default()
-        };
-        let v = serde_json::to_value(&r).unwrap();
-        assert_eq!(v["SchemaVersion"], 2);
-        assert_eq!(v["ArtifactType"], "container_image");
-        assert!(v.get("Results").is_some());
-    }
-}
-
 impl Report {
     /// Keeps only findings (vulnerabilities, secrets, failed checks) whose severity is in
     /// `keep`; packages stay. Misconfiguration summaries are recounted.
@@ -627,5 +594,38 @@ impl Report {
                         .count()
             })
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_dpkg_versions_like_trivy() {
+        assert_eq!(
+            split_os_version("1:1.2.13.dfsg-1"),
+            (1, "1.2.13.dfsg".into(), "1".into())
+        );
+        assert_eq!(
+            split_os_version("2.36-9+deb12u14"),
+            (0, "2.36".into(), "9+deb12u14".into())
+        );
+        assert_eq!(split_os_version("6.4"), (0, "6.4".into(), String::new()));
+        assert_eq!(split_os_version("1.0-2-3"), (0, "1.0-2".into(), "3".into()));
+    }
+
+    #[test]
+    fn report_uses_trivy_field_names() {
+        let r = Report {
+            schema_version: SCHEMA_VERSION,
+            artifact_name: "x".into(),
+            artifact_type: "container_image".into(),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["SchemaVersion"], 2);
+        assert_eq!(v["ArtifactType"], "container_image");
+        assert!(v.get("Results").is_some());
     }
 }

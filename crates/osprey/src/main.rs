@@ -42,6 +42,9 @@ enum Command {
     Fs(cmd::fs::Args),
     /// Scan Dockerfiles and Kubernetes manifests (Pod Security Standards and more).
     Config(cmd::config::Args),
+    /// Rego policies (Gatekeeper ConstraintTemplates): test suites.
+    #[command(subcommand)]
+    Policy(cmd::policy::Command),
     /// Manage the layer cache.
     #[command(subcommand)]
     Cache(cmd::cache::Command),
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Rootfs(args) => cmd::image::run_rootfs(args, cli.quiet),
         Command::Fs(args) => cmd::fs::run(args),
         Command::Config(args) => cmd::config::run(args),
+        Command::Policy(c) => cmd::policy::run(c),
         Command::Cache(c) => cmd::cache::run(c),
         Command::Db(c) => cmd::db::run(c).map(|()| ExitCode::SUCCESS),
     };

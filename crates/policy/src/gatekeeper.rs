@@ -55,7 +55,10 @@ impl Template {
             .as_str()
             .ok_or_else(|| bad("spec.crd.spec.names.kind is missing".into()))?
             .to_string();
-        let name = doc["metadata"]["name"].as_str().unwrap_or(&kind).to_string();
+        let name = doc["metadata"]["name"]
+            .as_str()
+            .unwrap_or(&kind)
+            .to_string();
         let target = doc["spec"]["targets"]
             .as_array()
             .and_then(|t| t.iter().find(|t| t["target"] == ADMISSION_TARGET))
@@ -64,8 +67,8 @@ impl Template {
             bad("no Rego source (only K8sNativeValidation/CEL code, which osprey does not evaluate yet)".into())
         })?;
         let mut engine = crate::rego::new_engine(v0);
-        let package = crate::rego::add_module(&mut engine, &format!("{name}.rego"), &rego)
-            .map_err(bad)?;
+        let package =
+            crate::rego::add_module(&mut engine, &format!("{name}.rego"), &rego).map_err(bad)?;
         for (i, lib) in libs.iter().enumerate() {
             crate::rego::add_module(&mut engine, &format!("{name}.lib{i}.rego"), lib)
                 .map_err(bad)?;
@@ -110,7 +113,10 @@ impl Template {
             .map(|v| {
                 let v: Value = serde_json::to_value(&v).map_err(|e| e.to_string())?;
                 Ok(Violation {
-                    msg: v["msg"].as_str().map(str::to_string).unwrap_or_else(|| v["msg"].to_string()),
+                    msg: v["msg"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v["msg"].to_string()),
                     details: v.get("details").cloned().unwrap_or(Value::Null),
                     constraint: constraint.name.clone(),
                     enforcement_action: constraint.enforcement_action.clone(),
@@ -125,7 +131,11 @@ impl Template {
 fn rego_source(target: &Value) -> Option<(String, Vec<String>, bool)> {
     let libs_of = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|l| l.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     if let Some(code) = target["code"].as_array() {
@@ -197,9 +207,9 @@ impl Constraint {
         let kind = review["kind"]["kind"].as_str().unwrap_or("");
         if let Some(kinds) = m["kinds"].as_array()
             && !kinds.is_empty()
-            && !kinds.iter().any(|k| {
-                list_has(&k["apiGroups"], group) && list_has(&k["kinds"], kind)
-            })
+            && !kinds
+                .iter()
+                .any(|k| list_has(&k["apiGroups"], group) && list_has(&k["kinds"], kind))
         {
             return false;
         }
@@ -221,12 +231,18 @@ impl Constraint {
         if let Some(ns) = &namespace {
             if let Some(list) = m["namespaces"].as_array()
                 && !list.is_empty()
-                && !list.iter().filter_map(Value::as_str).any(|p| glob_match(p, ns))
+                && !list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .any(|p| glob_match(p, ns))
             {
                 return false;
             }
             if let Some(list) = m["excludedNamespaces"].as_array()
-                && list.iter().filter_map(Value::as_str).any(|p| glob_match(p, ns))
+                && list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .any(|p| glob_match(p, ns))
             {
                 return false;
             }
@@ -262,7 +278,10 @@ impl Constraint {
 fn list_has(list: &Value, item: &str) -> bool {
     match list.as_array() {
         None => true,
-        Some(l) => l.iter().filter_map(Value::as_str).any(|x| x == "*" || x == item),
+        Some(l) => l
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|x| x == "*" || x == item),
     }
 }
 
@@ -430,8 +449,14 @@ mod tests {
     #[test]
     fn selectors_and_globs() {
         let labels = json!({"app": "web", "tier": "front"});
-        assert!(selector_matches(&json!({"matchLabels": {"app": "web"}}), &labels));
-        assert!(!selector_matches(&json!({"matchLabels": {"app": "db"}}), &labels));
+        assert!(selector_matches(
+            &json!({"matchLabels": {"app": "web"}}),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"app": "db"}}),
+            &labels
+        ));
         assert!(selector_matches(
             &json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "x"]},
                                          {"key": "gone", "operator": "DoesNotExist"}]}),

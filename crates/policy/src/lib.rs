@@ -12,8 +12,8 @@
 #![deny(missing_docs)]
 
 pub mod gatekeeper;
-pub mod rego_compat;
 mod rego;
+pub mod rego_compat;
 mod sprintf;
 pub mod suite;
 pub mod yaml;

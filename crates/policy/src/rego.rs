@@ -42,3 +42,37 @@ pub fn add_module(engine: &mut Engine, name: &str, source: &str) -> Result<Strin
         .map_err(|e| format!("{name}: {e}"))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(src: &str, rule: &str) -> Value {
+        let mut engine = new_engine(true);
+        add_module(&mut engine, "t.rego", src).unwrap();
+        engine.set_input(Value::from(serde_json::json!({"x": 1})));
+        engine.eval_rule(rule.to_string()).unwrap()
+    }
+
+    /// The four regorus/OPA differences of POLICY-NOTES §11, each evaluated end to end.
+    #[test]
+    fn evaluates_like_opa() {
+        // 1: a line starting with `(` is a new statement.
+        let v = eval("package t\np {\n  input.x\n  (2 - 1) >= 1\n}\n", "data.t.p");
+        assert_eq!(v, Value::from(true));
+        // 2: sprintf with too few arguments.
+        let v = eval("package t\nm := sprintf(\"%v %v\", [1])\n", "data.t.m");
+        assert_eq!(v, Value::from("1 %!v(MISSING)"));
+        // 3: several bodies for one set rule.
+        let v = eval(
+            "package t\ns[x] {\n  x := 1\n} {\n  x := 2\n}\n",
+            "data.t.s",
+        );
+        assert_eq!(serde_json::to_value(&v).unwrap(), serde_json::json!([1, 2]));
+        // 4: an undefined argument of a negated call makes the body undefined.
+        let v = eval(
+            "package t\nf(x) { x == 1 }\np { not f(input.missing) }\n",
+            "data.t.p",
+        );
+        assert_eq!(v, Value::Undefined);
+    }
+}

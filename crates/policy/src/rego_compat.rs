@@ -115,11 +115,7 @@ fn lex(src: &str) -> Vec<Token> {
                 Tok::Punct(c)
             }
         };
-        out.push(Token {
-            tok,
-            start,
-            end: i,
-        });
+        out.push(Token { tok, start, end: i });
     }
     out
 }
@@ -181,14 +177,16 @@ pub fn rewrite(src: &str) -> String {
                     head_start.get_or_insert(t.start);
                 }
                 // Gap 1: `(` first on a line inside a body ends the previous statement.
-                if c == b'(' && in_body && statement_complete_before(&toks, i, src) {
-                    if let Some(prev) = prev_code(&toks, i) {
-                        edits.push(Edit {
-                            at: toks[prev].end,
-                            end: toks[prev].end,
-                            text: ";".into(),
-                        });
-                    }
+                if c == b'('
+                    && in_body
+                    && statement_complete_before(&toks, i, src)
+                    && let Some(prev) = prev_code(&toks, i)
+                {
+                    edits.push(Edit {
+                        at: toks[prev].end,
+                        end: toks[prev].end,
+                        text: ";".into(),
+                    });
                 }
                 stack.push((c, false));
             }
@@ -208,7 +206,8 @@ pub fn rewrite(src: &str) -> String {
             }
             Tok::Ident if in_body && text(&t) == "not" && starts_statement(&toks, i) => {
                 // Gap 4.
-                if let Some((hoists, replaced)) = hoist_negated_call(src, &toks, i, &mut hoist_counter)
+                if let Some((hoists, replaced)) =
+                    hoist_negated_call(src, &toks, i, &mut hoist_counter)
                 {
                     edits.push(Edit {
                         at: t.start,
@@ -272,7 +271,10 @@ fn statement_complete_before(toks: &[Token], i: usize, src: &str) -> bool {
     }
     match prev_code(toks, i).map(|j| toks[j]) {
         Some(p) => match p.tok {
-            Tok::Ident => !matches!(&src[p.start..p.end], "not" | "some" | "with" | "as" | "else" | "in"),
+            Tok::Ident => !matches!(
+                &src[p.start..p.end],
+                "not" | "some" | "with" | "as" | "else" | "in"
+            ),
             Tok::Str | Tok::Num | Tok::Close(_) => true,
             _ => false,
         },
@@ -281,12 +283,10 @@ fn statement_complete_before(toks: &[Token], i: usize, src: &str) -> bool {
 }
 
 fn starts_statement(toks: &[Token], i: usize) -> bool {
-    match i.checked_sub(1).map(|j| toks[j].tok) {
-        None => true,
-        Some(Tok::Newline | Tok::Semi | Tok::Open(b'{')) => true,
-        Some(Tok::Punct(b'|')) => true,
-        _ => false,
-    }
+    matches!(
+        i.checked_sub(1).map(|j| toks[j].tok),
+        None | Some(Tok::Newline | Tok::Semi | Tok::Open(b'{') | Tok::Punct(b'|'))
+    )
 }
 
 /// For `not name.path(arg, ...)` at token `i`: hoist every argument that is more than a
@@ -342,7 +342,10 @@ fn hoist_negated_call(
     let mut hoists = String::new();
     let mut edits = Vec::new();
     for (a, b) in args {
-        let code: Vec<&Token> = toks[a..b].iter().filter(|t| t.tok != Tok::Newline).collect();
+        let code: Vec<&Token> = toks[a..b]
+            .iter()
+            .filter(|t| t.tok != Tok::Newline)
+            .collect();
         let trivial = code.len() == 1 && matches!(code[0].tok, Tok::Ident | Tok::Str | Tok::Num);
         if trivial || code.is_empty() {
             continue;

@@ -55,8 +55,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         let w: usize = width.parse().unwrap_or(0);
         let len = body.chars().count();
         if len < w {
-            let pad: String = std::iter::repeat_n(if flags.contains('0') { '0' } else { ' ' }, w - len)
-                .collect();
+            let pad: String =
+                std::iter::repeat_n(if flags.contains('0') { '0' } else { ' ' }, w - len).collect();
             if flags.contains('-') {
                 out.push_str(&body);
                 out.push_str(&pad.replace('0', " "));
@@ -69,7 +69,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
     }
     if next_arg < args.len() {
-        let extra: Vec<String> = args[next_arg..].iter().map(|a| format!("{}={}", go_type(a), plain(a))).collect();
+        let extra: Vec<String> = args[next_arg..]
+            .iter()
+            .map(|a| format!("{}={}", go_type(a), plain(a)))
+            .collect();
         out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
     }
     out
@@ -104,7 +107,11 @@ fn format_arg(verb: char, v: &Value, precision: Option<usize>) -> String {
         ('X', Value::String(s)) => s.bytes().map(|b| format!("{b:02X}")).collect(),
         ('x' | 'X', Value::Number(_)) => {
             let n: i64 = plain(v).parse().unwrap_or(0);
-            if verb == 'x' { format!("{n:x}") } else { format!("{n:X}") }
+            if verb == 'x' {
+                format!("{n:x}")
+            } else {
+                format!("{n:X}")
+            }
         }
         ('t', Value::Bool(b)) => b.to_string(),
         ('v' | 's', _) => {
@@ -163,9 +170,15 @@ mod tests {
         assert_eq!(sprintf("%v is %d%%", &args), "a is 2%");
         assert_eq!(sprintf("%v %v", &args[..1]), "a %!v(MISSING)");
         assert_eq!(sprintf("%q", &args[..1]), "\"a\"");
-        assert_eq!(sprintf("%5s|%-3s|", &[Value::from("ab"), Value::from("c")]), "   ab|c  |");
+        assert_eq!(
+            sprintf("%5s|%-3s|", &[Value::from("ab"), Value::from("c")]),
+            "   ab|c  |"
+        );
         let arr = Value::from_json_str(r#"["x", 1]"#).unwrap();
         assert_eq!(sprintf("%v", &[arr]), "[\"x\", 1]");
-        assert_eq!(sprintf("%v", &[Value::from("a"), Value::from("b")]), "a%!(EXTRA string=b)");
+        assert_eq!(
+            sprintf("%v", &[Value::from("a"), Value::from("b")]),
+            "a%!(EXTRA string=b)"
+        );
     }
 }

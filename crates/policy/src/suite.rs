@@ -4,7 +4,9 @@
 //! inventory objects, and assertions on the violations: `violations: yes|no|N`, optionally
 //! filtered by a `message` regex).
 
-use crate::gatekeeper::{Constraint, Template, inventory, namespace_lookup, relative_to, review_for};
+use crate::gatekeeper::{
+    Constraint, Template, inventory, namespace_lookup, relative_to, review_for,
+};
 use crate::{Error, yaml};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,7 +44,10 @@ pub fn find_suites(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 let path = entry.path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.file_name().is_some_and(|n| n == "suite.yaml" || n == "suite.yml") {
+                } else if path
+                    .file_name()
+                    .is_some_and(|n| n == "suite.yaml" || n == "suite.yml")
+                {
                     out.push(path);
                 }
             }

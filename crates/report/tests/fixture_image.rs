@@ -141,6 +141,7 @@ fn fixture_report(truth: &Value) -> Report {
                 layer: secret["layer"].as_u64().map(|l| l as usize),
                 in_final_fs: secret["in_final_fs"].as_bool().unwrap(),
             },
+            code: Vec::new(),
         };
         let target = s(secret, "path").to_string();
         let rs = ReportSecret::from_finding(&finding, &layers);

@@ -5,4 +5,5 @@ pub mod config;
 pub mod db;
 pub mod fs;
 pub mod image;
+pub mod policy;
 pub mod sbom;
