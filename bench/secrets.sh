@@ -75,7 +75,7 @@ row() { # label osprey_result peer_result
 export TRIVY_CACHE_DIR="$work/trivy-cache" TRIVY_DISABLE_VEX_NOTICE=1
 for img in app minbase; do
   tar_var="${img}_tar"; tar=${!tar_var}
-  o=$(measure "osprey-$img" "$osprey" image --scanners secret --format json --input "$tar")
+  o=$(measure "osprey-$img" "$osprey" image --scanners secret --format json --no-cache -q "docker-archive:$tar")
   cp "$work/osprey-$img.out" "$work/osprey-$img.json"
   t=$(measure "trivy-$img" "$trivy" image --scanners secret --format json --skip-db-update --offline-scan --input "$tar")
   cp "$work/trivy-$img.out" "$work/trivy-$img.json"
