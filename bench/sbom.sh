@@ -26,8 +26,15 @@ compare_sets() { # name osprey-ref syft-ref
   python3 - "$1" "$work/o.json" "$work/s.json" <<'PY'
 import json, sys
 name, o, s = sys.argv[1:]
+# Spelling differences only: syft lower-cases Python names and writes Go's stdlib as the
+# toolchain does (go1.19.8); osprey keeps the dist-info name and writes v1.19.8 as Trivy does.
+def norm(c):
+    name, version = c["name"], c.get("version", "")
+    if name == "stdlib":
+        version = version.removeprefix("go").removeprefix("v")
+    return (name.lower(), version)
 def comps(p):
-    return {(c["name"], c.get("version", "")) for c in json.load(open(p)).get("components", [])
+    return {norm(c) for c in json.load(open(p)).get("components", [])
             if c.get("type") != "operating-system"}
 a, b = comps(o), comps(s)
 print(f"{name}: packages osprey={len(a)} syft={len(b)} common={len(a & b)}")
