@@ -53,11 +53,13 @@ hadolint_cmd="cd $(q "$corpus") && $(q "$hadolint") --no-fail -f json $dockerfil
 
 # Findings first; these runs also warm the page cache for the timed runs.
 sh -c "$osprey_all --include-passed" >"$work/osprey.json"
+# Baseline level too, for the references of the baseline checks restricted ones supersede.
+"$osprey" config "$corpus" --pss-level baseline --format json --include-passed >"$work/osprey-baseline.json"
 sh -c "$checkov_cmd" >"$work/checkov.json" 2>"$work/checkov.err"
 sh -c "$trivy_cmd" >"$work/trivy.json" 2>"$work/trivy.err"
 sh -c "$hadolint_cmd" >"$work/hadolint.json"
 python3 "$here/bench/lib/config_findings.py" --root "$corpus" --osprey "$work/osprey.json" \
-  --checkov "$work/checkov.json" --trivy "$work/trivy.json" --hadolint "$work/hadolint.json" \
+  --osprey-refs "$work/osprey-baseline.json" --checkov "$work/checkov.json" --trivy "$work/trivy.json" --hadolint "$work/hadolint.json" \
   --diffs "$work/diffs.tsv"
 
 echo "timing: $runs alternating runs each, peers' start-up included; targets <= 0.02x checkov, <= 0.2x trivy, <= 1x hadolint"

@@ -5,15 +5,17 @@ corpus, per rule family.
 Peer rule IDs are mapped to osprey checks through the cross-references osprey's findings carry
 (`References: ["hadolint:DL3002", "checkov:CKV_DOCKER_8", "trivy:DS-0002"]`), read from an
 osprey report made with --include-passed so that checks which did not fail still give their
-references. Each osprey check belongs to one family below; a peer finding counts in the family
+references (at --pss-level restricted the restricted PSS checks replace the baseline ones they
+supersede, so a baseline-level report is passed too, with --osprey-refs, for their references).
+Each osprey check belongs to one family below; a peer finding counts in the family
 of the osprey checks its ID is referenced by, or as unmapped.
 
 The unit compared is a (file, family) pair, "files flagged": the tools split findings
 differently (hadolint one per line, trivy one per file, checkov one per resource, osprey one per
 occurrence), but whether a file has a problem of a kind is the same question for all of them.
 
-Usage: config_findings.py --root CORPUS --osprey O.json [--checkov C.json] [--trivy T.json]
-                          [--hadolint H.json] [--diffs FILE]
+Usage: config_findings.py --root CORPUS --osprey O.json [--osprey-refs O2.json]... [--checkov C.json]
+                          [--trivy T.json] [--hadolint H.json] [--diffs FILE]
 """
 import argparse
 import collections
@@ -62,8 +64,8 @@ PEERS = ["checkov", "trivy", "hadolint"]
 
 
 def rel(root, path):
-    p = os.path.relpath(os.path.abspath(path), root) if os.path.isabs(path) else path.lstrip("/")
-    return p
+    """A path relative to the corpus root; checkov's relative paths start with '/'."""
+    return os.path.relpath(path, root) if os.path.isabs(path) else path.lstrip("/")
 
 
 def load(path):
@@ -71,9 +73,10 @@ def load(path):
         return json.load(f)
 
 
-def osprey(root, path):
-    """(findings [(file, osprey ID)], refs {tool: {peer ID: {osprey IDs}}})."""
-    findings, refs = [], collections.defaultdict(lambda: collections.defaultdict(set))
+def osprey(root, path, refs):
+    """Findings [(file, osprey ID)] of one report; adds its references to `refs`
+    ({tool: {peer ID: {osprey IDs}}})."""
+    findings = []
     for r in load(path).get("Results") or []:
         for m in r.get("Misconfigurations") or []:
             for ref in m.get("References") or []:
@@ -82,7 +85,7 @@ def osprey(root, path):
                     refs[tool][pid].add(m["ID"])
             if m.get("Status") == "FAIL":
                 findings.append((rel(root, r["Target"]), m["ID"]))
-    return findings, refs
+    return findings
 
 
 def checkov(root, path):
@@ -107,13 +110,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--osprey", required=True)
+    ap.add_argument("--osprey-refs", action="append", default=[], help="a report read for references only")
     for p in PEERS:
         ap.add_argument("--" + p)
     ap.add_argument("--diffs", help="write the (file, family) pairs the tools disagree on here")
     args = ap.parse_args()
     root = os.path.abspath(args.root)
 
-    o_findings, refs = osprey(root, args.osprey)
+    refs = collections.defaultdict(lambda: collections.defaultdict(set))
+    o_findings = osprey(root, args.osprey, refs)
+    for extra in args.osprey_refs:
+        osprey(root, extra, refs)
     found = {"osprey": o_findings}
     loaders = {"checkov": checkov, "trivy": trivy, "hadolint": hadolint}
     for p in PEERS:
