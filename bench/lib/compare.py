@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Side-by-side timing of two commands on the same input, as PEERS.md asks: a warm-up run
-each, then N alternating runs (A B A B ...), wall time and peak RSS from /usr/bin/time -v.
+each (--warmup N), then N alternating runs (A B A B ...), wall time and peak RSS from /usr/bin/time -v.
 Prints one ratio line: median of the per-pair wall ratios and the peak-RSS ratio.
 
 Usage: compare.py --label NAME --runs N --a-name osprey --a 'CMD' --b-name syft --b 'CMD'
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--a", required=True)
     ap.add_argument("--b-name", required=True)
     ap.add_argument("--b", required=True)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs of each command first")
     ap.add_argument("--prepare-a", default="", help="run before every A run, untimed")
     ap.add_argument("--prepare-b", default="", help="run before every B run, untimed")
     args = ap.parse_args()
@@ -45,8 +46,9 @@ def main():
             subprocess.run(["sh", "-c", prep], check=True)
         return run(cmd)
 
-    once(args.prepare_a, args.a)
-    once(args.prepare_b, args.b)
+    for _ in range(args.warmup):
+        once(args.prepare_a, args.a)
+        once(args.prepare_b, args.b)
     a_wall, b_wall, a_rss, b_rss, ratios = [], [], [], [], []
     for _ in range(args.runs):
         wa, ra = once(args.prepare_a, args.a)
