@@ -11,6 +11,7 @@
 //! It must not touch: file discovery for config scans, built-in checks (`misconfig`) or HTTP.
 #![deny(missing_docs)]
 
+pub mod custom;
 pub mod gatekeeper;
 mod rego;
 pub mod rego_compat;

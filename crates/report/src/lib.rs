@@ -7,6 +7,7 @@
 //! | `cyclonedx` | CycloneDX 1.6 JSON: the image, every package, dependencies, vulnerabilities |
 //! | `spdx-json` | SPDX 2.3 JSON: the image, every package, DESCRIBES / CONTAINS / DEPENDS_ON |
 //! | `sarif` | SARIF 2.1.0 for code-scanning dashboards: one rule per finding ID |
+//! | `junit` | JUnit XML for CI test dashboards: a suite per result, a case per finding |
 //!
 //! Every document-level value that would otherwise vary between runs (time, serial number,
 //! document namespace) comes from [`RenderOptions`], so the same report and options always give
@@ -40,6 +41,7 @@
 mod catalog;
 mod cyclonedx;
 mod json;
+mod junit;
 mod license;
 mod sarif;
 mod spdx;
@@ -64,16 +66,19 @@ pub enum Format {
     SpdxJson,
     /// SARIF 2.1.0.
     Sarif,
+    /// JUnit XML.
+    Junit,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Table,
         Format::Json,
         Format::CycloneDx,
         Format::SpdxJson,
         Format::Sarif,
+        Format::Junit,
     ];
 
     /// The name accepted by [`FromStr`] and shown to users.
@@ -84,6 +89,7 @@ impl Format {
             Format::CycloneDx => "cyclonedx",
             Format::SpdxJson => "spdx-json",
             Format::Sarif => "sarif",
+            Format::Junit => "junit",
         }
     }
 }
@@ -184,9 +190,10 @@ pub enum Error {
         /// The value given.
         value: String,
     },
-    /// A format name that is none of `table`, `json`, `cyclonedx`, `spdx-json`, `sarif`.
+    /// A format name that is none of `table`, `json`, `cyclonedx`, `spdx-json`, `sarif`,
+    /// `junit`.
     #[error(
-        "unknown output format {0:?} (expected one of table, json, cyclonedx, spdx-json, sarif)"
+        "unknown output format {0:?} (expected one of table, json, cyclonedx, spdx-json, sarif, junit)"
     )]
     UnknownFormat(String),
 }
@@ -213,6 +220,7 @@ pub fn render(
             let log = sarif::build(report, opts)?;
             write_json(format, &log, out)
         }
+        Format::Junit => junit::render(report, out, opts),
     }
 }
 

@@ -23,6 +23,8 @@ pub enum ReportFormat {
     Cyclonedx,
     /// SPDX 2.3 JSON.
     SpdxJson,
+    /// JUnit XML (a test suite per target, a test case per finding).
+    Junit,
 }
 
 impl From<ReportFormat> for Format {
@@ -33,6 +35,7 @@ impl From<ReportFormat> for Format {
             ReportFormat::Sarif => Format::Sarif,
             ReportFormat::Cyclonedx => Format::CycloneDx,
             ReportFormat::SpdxJson => Format::SpdxJson,
+            ReportFormat::Junit => Format::Junit,
         }
     }
 }
