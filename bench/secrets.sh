@@ -77,7 +77,7 @@ for img in app minbase; do
   tar_var="${img}_tar"; tar=${!tar_var}
   o=$(measure "osprey-$img" "$osprey" image --scanners secret --format json --no-cache -q "docker-archive:$tar")
   cp "$work/osprey-$img.out" "$work/osprey-$img.json"
-  t=$(measure "trivy-$img" "$trivy" image --scanners secret --format json --skip-db-update --offline-scan --input "$tar")
+  t=$(measure "trivy-$img" "$trivy" image --scanners secret --format json --skip-db-update --offline-scan --cache-backend memory --input "$tar")
   cp "$work/trivy-$img.out" "$work/trivy-$img.json"
   compare "$img" "$work/osprey-$img.json" "$work/trivy-$img.json" osprey_findings trivy_findings
   row "$img vs trivy" "$o" "$t"
