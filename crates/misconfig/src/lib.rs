@@ -181,6 +181,51 @@ pub fn scan_path(path: &Path, opts: &Options) -> Result<Vec<ReportResult>, Error
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
+/// The Kubernetes objects of every manifest `scan_path` would check under `path` (same file
+/// discovery), each as JSON with its first and last line, grouped by file name (the
+/// `Target` of that file's result). Files that do not parse are left out: `scan_path`
+/// already reports them.
+pub fn manifest_objects(path: &Path, opts: &Options) -> Result<Vec<ManifestObjects>, Error> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    let mut files = Vec::new();
+    if meta.is_dir() {
+        walk(path, &mut files, 0)?;
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let name = file.to_string_lossy().to_string();
+        let Ok(bytes) = read_limited(&file, opts) else {
+            continue;
+        };
+        if let Ok(Detected::Manifest(m)) = detect(&name, &bytes) {
+            out.push(ManifestObjects {
+                target: m.name.clone(),
+                objects: m
+                    .objects
+                    .iter()
+                    .map(|o| (o.to_json(), o.line, o.end_line))
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One manifest file's objects, for [`manifest_objects`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestObjects {
+    /// File name, as the `Target` of its result.
+    pub target: String,
+    /// Each object as JSON with its 1-based first and last line.
+    pub objects: Vec<(serde_json::Value, usize, usize)>,
+}
+
 fn read_limited(path: &Path, opts: &Options) -> Result<Vec<u8>, Error> {
     let io = |source| Error::Io {
         path: path.into(),

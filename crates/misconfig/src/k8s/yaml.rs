@@ -74,6 +74,32 @@ pub enum Value {
 }
 
 impl Node {
+    /// The node as JSON (mapping keys that are not strings are written as their text), for
+    /// engines that take plain JSON such as Rego.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = match k.to_json() {
+                            J::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (key, v.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// Value at `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
@@ -643,5 +669,23 @@ mod tests {
         let docs = load("{\n  \"kind\": \"Pod\",\n  \"spec\": {\"hostPID\": true}\n}\n").unwrap();
         assert_eq!(docs[0].get("kind").unwrap().as_str(), Some("Pod"));
         assert_eq!(docs[0].at(&["spec", "hostPID"]).unwrap().line, 3);
+    }
+}
+
+#[cfg(test)]
+mod to_json_tests {
+    #[test]
+    fn nodes_become_plain_json() {
+        let f = crate::k8s::load(
+            "x.yaml",
+            b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: '1'}\nspec:\n  n: 3\n  f: 1.5\n  b: true\n  l: [x, ~]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.objects[0].to_json(),
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "labels": {"a": "1"}},
+                "spec": {"n": 3, "f": 1.5, "b": true, "l": ["x", null]}})
+        );
     }
 }

@@ -50,17 +50,28 @@ pub struct Args {
     pub path: PathBuf,
     #[command(flatten)]
     pub checks: CheckArgs,
+    /// Directory of user policies: Gatekeeper ConstraintTemplates with Constraints, or plain
+    /// Rego with `deny`/`violation` rules (repeatable).
+    #[arg(long)]
+    pub policy: Vec<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = args.checks.options()?;
-    let results = if args.path.as_os_str() == "-" {
+    let stdin = args.path.as_os_str() == "-";
+    if stdin && !args.policy.is_empty() {
+        anyhow::bail!("--policy needs manifest files or a directory, not stdin");
+    }
+    let mut results = if stdin {
         osprey_misconfig::scan_stdin(InputKind::Auto, &opts)?
     } else {
         osprey_misconfig::scan_path(&args.path, &opts)?
     };
+    if !args.policy.is_empty() {
+        add_policy_findings(&args, &opts, &mut results)?;
+    }
     let report = Report {
         schema_version: SCHEMA_VERSION,
         created_at: now_rfc3339(),
@@ -70,4 +81,55 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     super::image::render(report, &args.report)
+}
+
+/// Evaluates the user's policies over every scanned object and adds each violation to the
+/// result of the file the object is in.
+fn add_policy_findings(
+    args: &Args,
+    opts: &Options,
+    results: &mut Vec<osprey_model::report::ReportResult>,
+) -> anyhow::Result<()> {
+    let policies = osprey_policy::custom::load_policies(&args.policy)?;
+    if policies.is_empty() {
+        anyhow::bail!(
+            "no ConstraintTemplate with a Constraint, and no Rego with deny/violation rules, under {}",
+            args.policy
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let files = osprey_misconfig::manifest_objects(&args.path, opts)?;
+    let mut objects = Vec::new();
+    let mut owner = Vec::new();
+    for f in &files {
+        for (object, start, end) in &f.objects {
+            objects.push(osprey_policy::custom::ScannedObject {
+                object: object.clone(),
+                lines: (*start, *end),
+            });
+            owner.push(f.target.clone());
+        }
+    }
+    for (index, finding) in policies.evaluate(&objects)? {
+        let target = &owner[index];
+        let result = match results.iter_mut().position(|r| &r.target == target) {
+            Some(i) => &mut results[i],
+            None => {
+                results.push(osprey_model::report::ReportResult {
+                    target: target.clone(),
+                    class: "config".into(),
+                    r#type: "kubernetes".into(),
+                    ..Default::default()
+                });
+                results.last_mut().expect("just pushed")
+            }
+        };
+        result.misconfigurations.push(finding);
+        let summary = result.misconf_summary.get_or_insert_with(Default::default);
+        summary.failures += 1;
+    }
+    Ok(())
 }
