@@ -5,11 +5,15 @@
 //! - OSV records, JSON or YAML ([`osv`]), from `osv/<ecosystem>/**`;
 //! - the Debian security tracker, resolved per release ([`debian`]), from `debian/`;
 //! - Alpine secdb ([`alpine`]), from `alpine/secdb/<branch>/<repo>/*.json`;
-//! - one SQLite file holding all of it ([`build`], [`Store`]), written to a temporary file,
+//! - OSV records of distro ecosystems (`Debian:12`, `Alpine:v3.20`), also turned into distro
+//!   verdicts, so a store built from the OSV bucket alone matches OS packages;
+//! - one SQLite file holding all of it ([`build`] from a feed directory, [`StoreWriter`] for
+//!   records streamed from elsewhere, [`Store`] to read it), written to a temporary file,
 //!   fsynced and renamed into place, so a reader never sees a half-built store.
 //!
 //! It must not touch: package inventories, matching decisions (which finding to report),
-//! network transfer or rendering. Version ordering comes from `osprey-version`.
+//! network transfer and archive unpacking (`osprey-dbupdate` fetches mirrors and streams their
+//! records into a [`StoreWriter`]) or rendering. Version ordering comes from `osprey-version`.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -25,12 +29,16 @@ pub mod alpine;
 pub mod debian;
 mod distro;
 pub mod osv;
+mod osv_distro;
 mod store;
 
 use std::path::{Path, PathBuf};
 
 pub use distro::{DistroAdvisory, Status};
-pub use store::{Contents, SCHEMA_VERSION, Store, normalize_package};
+pub use store::{
+    Contents, Duplicates, SCHEMA_VERSION, SourceCount, Store, StoreInfo, StoreWriter,
+    normalize_package,
+};
 
 /// Why a feed could not be read or the store could not be written or opened.
 #[derive(Debug, thiserror::Error)]
@@ -105,13 +113,7 @@ fn collect(from: &Path) -> Result<Collected, DbError> {
     if osv_dir.is_dir() {
         for path in osv_files(&osv_dir)? {
             let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            let record = osv::parse_osv(&path, &text)?;
-            // Stored as JSON whatever the input format, so readers need one parser.
-            let json =
-                serde_json::to_string(&osv_json(&path, &text)?).map_err(|e| DbError::Parse {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
+            let (record, json) = parse_osv_for_store(&path, &text)?;
             let source = path
                 .strip_prefix(from)
                 .unwrap_or(&path)
@@ -185,40 +187,25 @@ pub fn build(from: &Path, out: &Path) -> Result<Contents, DbError> {
         });
     }
     let collected = collect(from)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "osprey.db".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    // A stale temporary from a crashed build of this same process id would make SQLite append.
-    let _ = std::fs::remove_file(&tmp);
-    let meta = [("built_from", from.display().to_string())];
-    let result = store::write(
-        &tmp,
-        &collected.osv,
-        &collected.distro,
-        &collected.debian_releases,
-        &meta,
-    )
-    .and_then(|contents| {
-        let file = std::fs::File::open(&tmp).map_err(io(&tmp))?;
-        file.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, out).map_err(io(out))?;
-        // Make the rename itself durable.
-        if let Ok(dir) = std::fs::File::open(&parent) {
-            let _ = dir.sync_all();
-        }
-        Ok(contents)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut writer = StoreWriter::create(out)?;
+    for (source, record, json) in &collected.osv {
+        writer.add_osv(source, record, json, Duplicates::Fail)?;
     }
-    result.map(|mut contents| {
-        contents.warnings = collected.warnings;
-        contents
-    })
+    writer.add_distro(&collected.distro)?;
+    writer.add_debian_releases(collected.debian_releases.iter().map(|(c, m)| (c, m)));
+    let mut contents = writer.finish(&from.display().to_string())?;
+    contents.warnings = collected.warnings;
+    Ok(contents)
+}
+
+/// Parses one OSV record from `text` (JSON, or YAML when `source` ends in `.yaml`/`.yml`)
+/// and returns it with the compact JSON the store keeps. `source` names it in errors.
+pub fn parse_osv_for_store(source: &Path, text: &str) -> Result<(osv::OsvRecord, String), DbError> {
+    let record = osv::parse_osv(source, text)?;
+    // Stored as JSON whatever the input format, so readers need one parser.
+    let json = serde_json::to_string(&osv_json(source, text)?).map_err(|e| DbError::Parse {
+        path: source.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok((record, json))
 }

@@ -89,79 +89,167 @@ pub struct Contents {
     pub warnings: Vec<String>,
 }
 
-/// Writes `contents` to a fresh database at `tmp`.
-pub(crate) fn write(
-    tmp: &Path,
-    osv: &[(String, OsvRecord, String)],
-    distro: &[DistroAdvisory],
-    debian_releases: &[(String, String)],
-    meta: &[(&str, String)],
-) -> Result<Contents, DbError> {
-    let mut conn = Connection::open(tmp).map_err(sql(tmp))?;
-    // The file is fsynced and renamed into place as a whole, so no journal is needed.
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-        .map_err(sql(tmp))?;
-    conn.execute_batch(SCHEMA).map_err(sql(tmp))?;
-    let tx = conn.transaction().map_err(sql(tmp))?;
-    let mut contents = Contents::default();
-    {
-        let mut rec = tx
-            .prepare(
+/// What to do when an OSV id is added twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Fail: one feed directory must not hold two records with one id.
+    Fail,
+    /// Keep the first: a mirror's per-ecosystem archives each carry every record that names
+    /// one of their packages, so a record for two ecosystems arrives twice.
+    KeepFirst,
+}
+
+/// Writes a new store to a temporary file next to its destination; [`StoreWriter::finish`]
+/// fsyncs it and renames it over the destination. Dropped unfinished, the temporary file is
+/// removed and the destination is untouched.
+pub struct StoreWriter {
+    out: PathBuf,
+    tmp: tempfile::TempPath,
+    conn: Connection,
+    contents: Contents,
+    /// Debian codename → major, from feeds; completed with [`DEBIAN_CODENAMES`] at the end.
+    debian_releases: std::collections::BTreeMap<String, String>,
+}
+
+/// Debian majors OSV names (`Debian:12`) and their codenames, for stores built without the
+/// tracker's `distributions.json`.
+pub(crate) const DEBIAN_CODENAMES: [(&str, &str); 9] = [
+    ("6", "squeeze"),
+    ("7", "wheezy"),
+    ("8", "jessie"),
+    ("9", "stretch"),
+    ("10", "buster"),
+    ("11", "bullseye"),
+    ("12", "bookworm"),
+    ("13", "trixie"),
+    ("14", "forky"),
+];
+
+impl StoreWriter {
+    /// Starts a store that will replace `out`. The temporary file lives in `out`'s directory
+    /// so the final rename cannot cross file systems.
+    pub fn create(out: &Path) -> Result<StoreWriter, DbError> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "osprey.db".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&parent)
+            .map_err(crate::io(&parent))?
+            .into_temp_path();
+        let conn = Connection::open(&tmp).map_err(sql(&tmp))?;
+        // The file is fsynced and renamed into place as a whole, so no journal is needed;
+        // one transaction spans the whole build.
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;",
+        )
+        .map_err(sql(&tmp))?;
+        conn.execute_batch(SCHEMA).map_err(sql(&tmp))?;
+        conn.execute_batch("BEGIN").map_err(sql(&tmp))?;
+        Ok(StoreWriter {
+            out: out.to_owned(),
+            tmp,
+            conn,
+            contents: Contents::default(),
+            debian_releases: Default::default(),
+        })
+    }
+
+    /// Adds one OSV record. `source` names where it came from (a file, or `archive:entry`).
+    /// Records of a distro ecosystem (`Debian:12`, `Alpine:v3.20`) also become distro
+    /// verdicts, so OS matching works the same from OSV as from the native feeds. Returns
+    /// whether the record was new.
+    pub fn add_osv(
+        &mut self,
+        source: &str,
+        record: &OsvRecord,
+        json: &str,
+        duplicates: Duplicates,
+    ) -> Result<bool, DbError> {
+        let path = &self.tmp;
+        let informational = record
+            .database_specific
+            .as_ref()
+            .and_then(|d| d.get("informational"))
+            .and_then(|i| i.as_str());
+        let mut rec = self
+            .conn
+            .prepare_cached(
                 "INSERT INTO osv_record (id, source, modified, published, withdrawn, informational, json)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
-            .map_err(sql(tmp))?;
-        let mut aff = tx
-            .prepare("INSERT INTO osv_affected (record_id, ecosystem, package) VALUES (?1, ?2, ?3)")
-            .map_err(sql(tmp))?;
-        for (source, record, json) in osv {
-            let informational = record
-                .database_specific
-                .as_ref()
-                .and_then(|d| d.get("informational"))
-                .and_then(|i| i.as_str());
-            rec.execute(params![
-                record.id,
-                source,
-                record.modified,
-                record.published,
-                record.withdrawn,
-                informational,
-                json
-            ])
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    DbError::Parse {
+            .map_err(sql(path))?;
+        match rec.execute(params![
+            record.id,
+            source,
+            record.modified,
+            record.published,
+            record.withdrawn,
+            informational,
+            json
+        ]) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return match duplicates {
+                    Duplicates::KeepFirst => Ok(false),
+                    Duplicates::Fail => Err(DbError::Parse {
                         path: PathBuf::from(source),
                         reason: format!("duplicate OSV id {}", record.id),
-                    }
-                }
-                other => sql(tmp)(other),
-            })?;
-            contents.osv_records += 1;
-            contents.osv_withdrawn += usize::from(record.withdrawn.is_some());
-            let mut seen = std::collections::BTreeSet::new();
-            for affected in &record.affected {
-                let Some(pkg) = &affected.package else {
-                    continue;
+                    }),
                 };
-                let name = normalize_package(&pkg.ecosystem, &pkg.name);
-                if seen.insert((pkg.ecosystem.clone(), name.clone())) {
-                    aff.execute(params![record.id, pkg.ecosystem, name])
-                        .map_err(sql(tmp))?;
-                    contents.osv_affected += 1;
-                }
+            }
+            Err(other) => return Err(sql(path)(other)),
+        }
+        self.contents.osv_records += 1;
+        self.contents.osv_withdrawn += usize::from(record.withdrawn.is_some());
+        let mut aff = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO osv_affected (record_id, ecosystem, package) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(sql(path))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for affected in &record.affected {
+            let Some(pkg) = &affected.package else {
+                continue;
+            };
+            let name = normalize_package(&pkg.ecosystem, &pkg.name);
+            if seen.insert((pkg.ecosystem.clone(), name.clone())) {
+                aff.execute(params![record.id, pkg.ecosystem, name])
+                    .map_err(sql(path))?;
+                self.contents.osv_affected += 1;
             }
         }
-        let mut d = tx
-            .prepare(
+        drop(rec);
+        drop(aff);
+        let verdicts = crate::osv_distro::verdicts(record, |major| {
+            DEBIAN_CODENAMES
+                .iter()
+                .find(|(m, _)| *m == major)
+                .map(|(_, c)| c.to_string())
+        });
+        self.add_distro(&verdicts)?;
+        Ok(true)
+    }
+
+    /// Adds distro verdicts.
+    pub fn add_distro(&mut self, advisories: &[DistroAdvisory]) -> Result<(), DbError> {
+        let mut d = self
+            .conn
+            .prepare_cached(
                 "INSERT INTO distro_advisory (vuln_id, distro, release, package, status, fixed_version, severity, unimportant)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
-            .map_err(sql(tmp))?;
-        for a in distro {
+            .map_err(sql(&self.tmp))?;
+        for a in advisories {
             d.execute(params![
                 a.vuln_id,
                 a.distro,
@@ -172,30 +260,110 @@ pub(crate) fn write(
                 a.severity,
                 a.unimportant
             ])
-            .map_err(sql(tmp))?;
+            .map_err(sql(&self.tmp))?;
             match a.distro.as_str() {
-                "debian" => contents.debian += 1,
-                _ => contents.alpine += 1,
+                "debian" => self.contents.debian += 1,
+                _ => self.contents.alpine += 1,
             }
         }
-        let mut r = tx
-            .prepare("INSERT INTO debian_release (codename, major) VALUES (?1, ?2)")
-            .map_err(sql(tmp))?;
-        for (codename, major) in debian_releases {
-            r.execute(params![codename, major]).map_err(sql(tmp))?;
-        }
-        let mut m = tx
-            .prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")
-            .map_err(sql(tmp))?;
-        m.execute(params!["schema_version", SCHEMA_VERSION])
-            .map_err(sql(tmp))?;
-        for (key, value) in meta {
-            m.execute(params![key, value]).map_err(sql(tmp))?;
+        Ok(())
+    }
+
+    /// Records Debian codename → major pairs (`bookworm` → `12`).
+    pub fn add_debian_releases<'a>(
+        &mut self,
+        releases: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) {
+        for (codename, major) in releases {
+            self.debian_releases.insert(codename.clone(), major.clone());
         }
     }
-    tx.commit().map_err(sql(tmp))?;
-    conn.close().map_err(|(_, e)| sql(tmp)(e))?;
-    Ok(contents)
+
+    /// Writes the metadata (`built_from` = `origin`, the build time besides the schema version),
+    /// commits, fsyncs and renames the file over the destination.
+    pub fn finish(mut self, origin: &str) -> Result<Contents, DbError> {
+        let path = self.tmp.to_path_buf();
+        for (major, codename) in DEBIAN_CODENAMES {
+            if !self.debian_releases.values().any(|m| m == major) {
+                self.debian_releases
+                    .insert(codename.to_owned(), major.to_owned());
+            }
+        }
+        {
+            let mut r = self
+                .conn
+                .prepare("INSERT INTO debian_release (codename, major) VALUES (?1, ?2)")
+                .map_err(sql(&path))?;
+            for (codename, major) in &self.debian_releases {
+                r.execute(params![codename, major]).map_err(sql(&path))?;
+            }
+            let built_at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut m = self
+                .conn
+                .prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")
+                .map_err(sql(&path))?;
+            for (key, value) in [
+                ("schema_version", SCHEMA_VERSION.to_owned()),
+                ("built_from", origin.to_owned()),
+                ("built_at", built_at.to_string()),
+            ] {
+                m.execute(params![key, value]).map_err(sql(&path))?;
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(sql(&path))?;
+        let StoreWriter {
+            out,
+            tmp,
+            conn,
+            contents,
+            ..
+        } = self;
+        conn.close().map_err(|(_, e)| sql(&path)(e))?;
+        let file = std::fs::File::open(&path).map_err(crate::io(&path))?;
+        file.sync_all().map_err(crate::io(&path))?;
+        tmp.persist(&out).map_err(|e| DbError::Io {
+            path: out.clone(),
+            error: e.error,
+        })?;
+        // Make the rename itself durable.
+        if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(dir) = std::fs::File::open(dir)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(contents)
+    }
+}
+
+/// What [`Store::info`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// The store file.
+    pub path: PathBuf,
+    /// Its schema version (always [`SCHEMA_VERSION`]: other versions do not open).
+    pub schema_version: String,
+    /// The feed directory or mirror it was built from.
+    pub built_from: Option<String>,
+    /// When it was built, in seconds since the Unix epoch (absent in stores built before
+    /// this was recorded).
+    pub built_at: Option<u64>,
+    /// OSV records, each counted once.
+    pub osv_records: u64,
+    /// Entries per source.
+    pub sources: Vec<SourceCount>,
+}
+
+/// How many entries one source contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCount {
+    /// `osv` (records per ecosystem), `debian` or `alpine` (verdicts per release).
+    pub kind: String,
+    /// The OSV ecosystem (`PyPI`, `Debian:12`) or the distro release (`bookworm`, `v3.20`).
+    pub name: String,
+    /// Records (OSV: a record naming two packages of one ecosystem counts once) or verdicts.
+    pub entries: u64,
 }
 
 /// A built store, opened read-only.
@@ -230,7 +398,7 @@ impl Store {
         }
     }
 
-    /// A `meta` value (`schema_version`, `built_from`, counts).
+    /// A `meta` value (`schema_version`, `built_from`, `built_at` in seconds since the epoch).
     pub fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
         let mut stmt = self
             .conn
@@ -330,5 +498,46 @@ impl Store {
             Some(row) => Ok(Some(row.get(0).map_err(sql(&self.path))?)),
             None => Ok(None),
         }
+    }
+
+    /// What the store holds: its metadata and the number of entries per source, counted
+    /// from the tables themselves.
+    pub fn info(&self) -> Result<StoreInfo, DbError> {
+        let count = |query: &str| -> Result<Vec<SourceCount>, DbError> {
+            let mut stmt = self.conn.prepare(query).map_err(sql(&self.path))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(SourceCount {
+                        kind: row.get(0)?,
+                        name: row.get(1)?,
+                        entries: row.get::<_, i64>(2)?.unsigned_abs(),
+                    })
+                })
+                .map_err(sql(&self.path))?;
+            rows.collect::<Result<_, _>>().map_err(sql(&self.path))
+        };
+        let mut sources = count(
+            "SELECT 'osv', ecosystem, COUNT(DISTINCT record_id) FROM osv_affected
+             GROUP BY ecosystem ORDER BY ecosystem",
+        )?;
+        sources.extend(count(
+            "SELECT distro, release, COUNT(*) FROM distro_advisory
+             GROUP BY distro, release ORDER BY distro, release",
+        )?);
+        let osv_records = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM osv_record", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(sql(&self.path))?
+            .unsigned_abs();
+        Ok(StoreInfo {
+            path: self.path.clone(),
+            schema_version: SCHEMA_VERSION.to_owned(),
+            built_from: self.meta("built_from")?,
+            built_at: self.meta("built_at")?.and_then(|v| v.parse().ok()),
+            osv_records,
+            sources,
+        })
     }
 }
