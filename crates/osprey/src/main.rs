@@ -35,7 +35,7 @@ enum Command {
     Image(cmd::image::Args),
     /// Scan a live root filesystem (e.g. `/`).
     Rootfs(cmd::image::RootfsArgs),
-    /// Build and inspect the advisory store.
+    /// Build, update and inspect the advisory store.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
     /// Scan a source tree for secrets and misconfigurations.
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         Command::Config(args) => cmd::config::run(args),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Cache(c) => cmd::cache::run(c),
-        Command::Db(c) => cmd::db::run(c).map(|()| ExitCode::SUCCESS),
+        Command::Db(c) => cmd::db::run(c, cli.quiet).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
