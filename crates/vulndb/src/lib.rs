@@ -6,7 +6,8 @@
 //! - the Debian security tracker, resolved per release ([`debian`]), from `debian/`;
 //! - Alpine secdb ([`alpine`]), from `alpine/secdb/<branch>/<repo>/*.json`;
 //! - one SQLite file holding all of it ([`build`], [`Store`]), written to a temporary file,
-//!   fsynced and renamed into place, so a reader never sees a half-built store.
+//!   fsynced and renamed into place, so a reader never sees a half-built store;
+//! - where a scan finds that file ([`locate_db`]: `--db`, `$OSPREY_DB`, the cache directory).
 //!
 //! It must not touch: package inventories, matching decisions (which finding to report),
 //! network transfer or rendering. Version ordering comes from `osprey-version`.
@@ -24,12 +25,14 @@
 pub mod alpine;
 pub mod debian;
 mod distro;
+mod locate;
 pub mod osv;
 mod store;
 
 use std::path::{Path, PathBuf};
 
 pub use distro::{DistroAdvisory, Status};
+pub use locate::{default_db_path, locate_db, locate_db_in};
 pub use store::{Contents, SCHEMA_VERSION, Store, normalize_package};
 
 /// Why a feed could not be read or the store could not be written or opened.
@@ -66,6 +69,16 @@ pub enum DbError {
         path: PathBuf,
         /// The schema version found.
         found: String,
+    },
+    /// No store where the scan looked.
+    #[error(
+        "no advisory database: looked at {looked}. Get one with `osprey db update`; offline, \
+         with `osprey db update --mirror DIR` or `osprey db build --from DIR --out FILE`, then \
+         pass `--db FILE` (or set OSPREY_DB)"
+    )]
+    NotFound {
+        /// The place(s) looked at, and why each was chosen.
+        looked: String,
     },
 }
 
