@@ -8,9 +8,11 @@
 //! - [`OsInfo`]: the detected operating system;
 //! - [`SecretFinding`]: a secret found in a file, config or history line;
 //! - [`report`]: the JSON report, in the shape Trivy writes (`SchemaVersion` 2), that every
-//!   scanner fills and every renderer reads.
+//!   scanner fills and every renderer reads;
+//! - [`cache_root`]: where osprey's caches live, so the layer cache and the advisory store
+//!   agree on it (environment variables only).
 //!
-//! It must not touch: I/O, parsing of package databases, matching or rendering. It has no
+//! It must not touch: file or network I/O, parsing of package databases, matching or rendering. It has no
 //! dependencies beyond serde, so every other crate can depend on it.
 //!
 //! ```
@@ -21,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache_root;
 mod layer;
 mod os;
 mod package;
@@ -28,6 +31,7 @@ pub mod report;
 mod secret;
 mod severity;
 
+pub use cache_root::{cache_root, cache_root_from};
 pub use layer::LayerInfo;
 pub use os::OsInfo;
 pub use package::{Ecosystem, Package, PackageLocation};

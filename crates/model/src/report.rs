@@ -141,6 +141,27 @@ pub struct ReportResult {
     /// Secrets in this target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<ReportSecret>,
+    /// Findings an ignore file or VEX statement suppressed, kept when the user asks to see
+    /// them (`--show-suppressed`), as Trivy writes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub experimental_modified_findings: Vec<ModifiedFinding>,
+}
+
+/// A suppressed finding and why (Trivy's `ExperimentalModifiedFindings[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifiedFinding {
+    /// `vulnerability`.
+    pub r#type: String,
+    /// `ignored` (ignore file), `not_affected` or `fixed` (VEX).
+    pub status: String,
+    /// The ignore rule's statement or the VEX justification.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub statement: String,
+    /// The file that suppressed it (`.trivyignore`, `OpenVEX: vex.json`).
+    pub source: String,
+    /// The finding itself.
+    pub finding: ReportVulnerability,
 }
 
 /// `PkgIdentifier` / `Identifier`.

@@ -26,18 +26,10 @@ impl LayerCache {
         LayerCache { dir: dir.into() }
     }
 
-    /// `$OSPREY_CACHE_DIR`, else `$XDG_CACHE_HOME/osprey`, else `~/.cache/osprey`.
+    /// [`osprey_model::cache_root`], or `osprey-cache` in the temporary directory when no
+    /// home is known.
     pub fn default_dir() -> PathBuf {
-        if let Some(d) = std::env::var_os("OSPREY_CACHE_DIR") {
-            return PathBuf::from(d);
-        }
-        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-            return PathBuf::from(d).join("osprey");
-        }
-        match std::env::var_os("HOME") {
-            Some(h) => PathBuf::from(h).join(".cache").join("osprey"),
-            None => std::env::temp_dir().join("osprey-cache"),
-        }
+        osprey_model::cache_root().unwrap_or_else(|| std::env::temp_dir().join("osprey-cache"))
     }
 
     /// The cache's root directory.

@@ -9,7 +9,8 @@
 //!   verdicts, so a store built from the OSV bucket alone matches OS packages;
 //! - one SQLite file holding all of it ([`build`] from a feed directory, [`StoreWriter`] for
 //!   records streamed from elsewhere, [`Store`] to read it), written to a temporary file,
-//!   fsynced and renamed into place, so a reader never sees a half-built store.
+//!   fsynced and renamed into place, so a reader never sees a half-built store;
+//! - where a scan finds that file ([`locate_db`]: `--db`, `$OSPREY_DB`, the cache directory).
 //!
 //! It must not touch: package inventories, matching decisions (which finding to report),
 //! network transfer and archive unpacking (`osprey-dbupdate` fetches mirrors and streams their
@@ -28,6 +29,7 @@
 pub mod alpine;
 pub mod debian;
 mod distro;
+mod locate;
 pub mod osv;
 mod osv_distro;
 mod store;
@@ -35,6 +37,7 @@ mod store;
 use std::path::{Path, PathBuf};
 
 pub use distro::{DistroAdvisory, Status};
+pub use locate::{default_db_path, locate_db, locate_db_in};
 pub use store::{
     Contents, Duplicates, SCHEMA_VERSION, SourceCount, Store, StoreInfo, StoreWriter,
     normalize_package,
@@ -74,6 +77,16 @@ pub enum DbError {
         path: PathBuf,
         /// The schema version found.
         found: String,
+    },
+    /// No store where the scan looked.
+    #[error(
+        "no advisory database: looked at {looked}. Get one with `osprey db update`; offline, \
+         with `osprey db update --mirror DIR` or `osprey db build --from DIR --out FILE`, then \
+         pass `--db FILE` (or set OSPREY_DB)"
+    )]
+    NotFound {
+        /// The place(s) looked at, and why each was chosen.
+        looked: String,
     },
 }
 

@@ -414,6 +414,29 @@ impl Store {
     /// Every OSV record naming `package` in `ecosystem` (exact OSV ecosystem string; PyPI
     /// names are normalised), withdrawn ones included (check `withdrawn`).
     pub fn osv_for(&self, ecosystem: &str, package: &str) -> Result<Vec<OsvRecord>, DbError> {
+        self.osv_rows(ecosystem, package, |id, json| {
+            serde_json::from_str(json).map_err(|e| format!("stored record {id}: {e}"))
+        })
+    }
+
+    /// [`Store::osv_for`] as the records were stored, every field kept (references,
+    /// `database_specific`, credits), for readers that need more than [`OsvRecord`] types.
+    pub fn osv_json_for(
+        &self,
+        ecosystem: &str,
+        package: &str,
+    ) -> Result<Vec<serde_json::Value>, DbError> {
+        self.osv_rows(ecosystem, package, |id, json| {
+            serde_json::from_str(json).map_err(|e| format!("stored record {id}: {e}"))
+        })
+    }
+
+    fn osv_rows<T>(
+        &self,
+        ecosystem: &str,
+        package: &str,
+        parse: impl Fn(&str, &str) -> Result<T, String>,
+    ) -> Result<Vec<T>, DbError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -430,11 +453,10 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row.map_err(sql(&self.path))?;
-            let record = serde_json::from_str(&json).map_err(|e| DbError::Parse {
+            out.push(parse(&id, &json).map_err(|reason| DbError::Parse {
                 path: self.path.clone(),
-                reason: format!("stored record {id}: {e}"),
-            })?;
-            out.push(record);
+                reason,
+            })?);
         }
         Ok(out)
     }
