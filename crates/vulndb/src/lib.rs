@@ -5,8 +5,6 @@
 //! - OSV records, JSON or YAML ([`osv`]), from `osv/<ecosystem>/**`;
 //! - the Debian security tracker, resolved per release ([`debian`]), from `debian/`;
 //! - Alpine secdb ([`alpine`]), from `alpine/secdb/<branch>/<repo>/*.json`;
-//! - OSV records of distro ecosystems (`Debian:12`, `Alpine:v3.20`), also turned into distro
-//!   verdicts, so a store built from the OSV bucket alone matches OS packages;
 //! - one SQLite file holding all of it ([`build`] from a feed directory, [`StoreWriter`] for
 //!   records streamed from elsewhere, [`Store`] to read it), written to a temporary file,
 //!   fsynced and renamed into place, so a reader never sees a half-built store;
@@ -31,7 +29,6 @@ pub mod debian;
 mod distro;
 mod locate;
 pub mod osv;
-mod osv_distro;
 mod store;
 
 use std::path::{Path, PathBuf};

@@ -29,9 +29,6 @@ pub struct OsvRecord {
     /// Other ids of the same vulnerability (CVE, GHSA, …).
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Ids of the upstream vulnerability a downstream record (a distro's) is about.
-    #[serde(default)]
-    pub upstream: Vec<String>,
     /// One-line summary.
     #[serde(default)]
     pub summary: Option<String>,

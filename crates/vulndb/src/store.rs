@@ -107,23 +107,9 @@ pub struct StoreWriter {
     tmp: tempfile::TempPath,
     conn: Connection,
     contents: Contents,
-    /// Debian codename → major, from feeds; completed with [`DEBIAN_CODENAMES`] at the end.
+    /// Debian codename → major, from the tracker's `distributions.json`.
     debian_releases: std::collections::BTreeMap<String, String>,
 }
-
-/// Debian majors OSV names (`Debian:12`) and their codenames, for stores built without the
-/// tracker's `distributions.json`.
-pub(crate) const DEBIAN_CODENAMES: [(&str, &str); 9] = [
-    ("6", "squeeze"),
-    ("7", "wheezy"),
-    ("8", "jessie"),
-    ("9", "stretch"),
-    ("10", "buster"),
-    ("11", "bullseye"),
-    ("12", "bookworm"),
-    ("13", "trixie"),
-    ("14", "forky"),
-];
 
 impl StoreWriter {
     /// Starts a store that will replace `out`. The temporary file lives in `out`'s directory
@@ -162,9 +148,7 @@ impl StoreWriter {
     }
 
     /// Adds one OSV record. `source` names where it came from (a file, or `archive:entry`).
-    /// Records of a distro ecosystem (`Debian:12`, `Alpine:v3.20`) also become distro
-    /// verdicts, so OS matching works the same from OSV as from the native feeds. Returns
-    /// whether the record was new.
+    /// Returns whether the record was new.
     pub fn add_osv(
         &mut self,
         source: &str,
@@ -228,15 +212,6 @@ impl StoreWriter {
                 self.contents.osv_affected += 1;
             }
         }
-        drop(rec);
-        drop(aff);
-        let verdicts = crate::osv_distro::verdicts(record, |major| {
-            DEBIAN_CODENAMES
-                .iter()
-                .find(|(m, _)| *m == major)
-                .map(|(_, c)| c.to_string())
-        });
-        self.add_distro(&verdicts)?;
         Ok(true)
     }
 
@@ -283,12 +258,6 @@ impl StoreWriter {
     /// commits, fsyncs and renames the file over the destination.
     pub fn finish(mut self, origin: &str) -> Result<Contents, DbError> {
         let path = self.tmp.to_path_buf();
-        for (major, codename) in DEBIAN_CODENAMES {
-            if !self.debian_releases.values().any(|m| m == major) {
-                self.debian_releases
-                    .insert(codename.to_owned(), major.to_owned());
-            }
-        }
         {
             let mut r = self
                 .conn
