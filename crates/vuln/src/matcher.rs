@@ -96,11 +96,16 @@ impl<'s> Matcher<'s> {
         Ok(match os.family.as_str() {
             "debian" => {
                 let major = os.name.split('.').next().unwrap_or_default().to_owned();
-                let codename = match &os.codename {
-                    Some(c) if !c.is_empty() => Some(c.clone()),
-                    _ => self.store.debian_codename(&major)?,
+                // A release the store's codename map does not know has no tracker verdicts,
+                // but OSV `Debian:N` records may still name it.
+                let release = match &os.codename {
+                    Some(c) if !c.is_empty() => c.clone(),
+                    _ => self
+                        .store
+                        .debian_codename(&major)?
+                        .unwrap_or_else(|| major.clone()),
                 };
-                codename.map(|release| OsFeed {
+                Some(OsFeed {
                     distro: "debian",
                     release,
                     osv_ecosystem: format!("Debian:{major}"),

@@ -288,3 +288,100 @@ fn language_packages_owned_by_os_packages_are_not_reported_twice() {
     owned.location.path = "usr/lib/python3/dist-packages/urllib3-1.26.4.dist-info/METADATA".into();
     assert!(run(None, &[owned], MatchOptions::default()).is_empty());
 }
+
+/// A feed written here: a GHSA and a PYSEC record of one CVE (merged into one finding, the
+/// CVE as id, both advisories as vendor ids, GitHub's severity), a withdrawn record (never
+/// reported), and OSV `Debian:12` / `Alpine:v3.20` records (matched by source package in the
+/// distro's order).
+#[test]
+fn aliases_merge_withdrawn_records_drop_and_distro_osv_records_match() {
+    let feeds = tempfile::tempdir().unwrap();
+    let write = |rel: &str, json: serde_json::Value| {
+        let path = feeds.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, json.to_string()).unwrap();
+    };
+    let range = |fixed: &str| serde_json::json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]);
+    write(
+        "osv/PyPI/GHSA-aaaa-bbbb-cccc.json",
+        serde_json::json!({"id": "GHSA-aaaa-bbbb-cccc", "aliases": ["CVE-2099-0001"],
+            "summary": "GitHub's title",
+            "database_specific": {"severity": "CRITICAL", "cwe_ids": ["CWE-79"]},
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N"}],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "Demo_Pkg"}, "ranges": range("2.0")}]}),
+    );
+    write(
+        "osv/PyPI/PYSEC-2099-1.json",
+        serde_json::json!({"id": "PYSEC-2099-1", "aliases": ["CVE-2099-0001", "GHSA-aaaa-bbbb-cccc"],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "demo-pkg"}, "ranges": range("2.0")}]}),
+    );
+    write(
+        "osv/PyPI/PYSEC-2099-2.json",
+        serde_json::json!({"id": "PYSEC-2099-2", "withdrawn": "2099-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "demo-pkg"}, "ranges": range("2.0")}]}),
+    );
+    write(
+        "osv/Debian/DEBIAN-CVE-2099-0002.json",
+        serde_json::json!({"id": "DEBIAN-CVE-2099-0002", "aliases": ["CVE-2099-0002"],
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": "demo-src"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-2+deb12u1"}]}]}]}),
+    );
+    write(
+        "osv/Alpine/ALPINE-CVE-2099-0003.json",
+        serde_json::json!({"id": "ALPINE-CVE-2099-0003", "aliases": ["CVE-2099-0003"],
+            "affected": [{"package": {"ecosystem": "Alpine:v3.20", "name": "demo-origin"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-r5"}]}]}]}),
+    );
+    let db = feeds.path().join("osprey.db");
+    osprey_vulndb::build(feeds.path(), &db).unwrap();
+    let store = Store::open(&db).unwrap();
+    let matcher = Matcher::new(&store, MatchOptions::default());
+
+    let py = [pkg(Ecosystem::Pypi, "Demo.Pkg", "1.5", None)];
+    let found = matcher.match_packages(None, &py, &[]).unwrap().findings;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let v = &found[0].1;
+    assert_eq!(v.vulnerability_id, "CVE-2099-0001");
+    assert_eq!(v.vendor_ids, ["GHSA-aaaa-bbbb-cccc", "PYSEC-2099-1"]);
+    assert_eq!(v.severity, osprey_model::Severity::Critical);
+    assert_eq!(v.severity_source, "ghsa");
+    assert_eq!(v.cvss["ghsa"].v3_score, Some(3.1));
+    assert_eq!(v.cwe_ids, ["CWE-79"]);
+    assert_eq!(v.title, "GitHub's title");
+    assert_eq!(v.fixed_version, "2.0");
+
+    let deb = [pkg(
+        Ecosystem::Deb,
+        "demo-bin",
+        "1.0-2",
+        Some(("demo-src", "1.0-2")),
+    )];
+    // The store knows no Debian codenames here (no tracker data): the OSV records still match,
+    // with or without `VERSION_CODENAME`.
+    for release in [os("debian", "12.15"), {
+        let mut b = os("debian", "12.15");
+        b.codename = Some("bookworm".into());
+        b
+    }] {
+        let found = matcher
+            .match_packages(Some(&release), &deb, &[])
+            .unwrap()
+            .findings;
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].1.vulnerability_id, "CVE-2099-0002");
+        assert_eq!(found[0].1.fixed_version, "1.0-2+deb12u1");
+    }
+
+    let apk = [pkg(
+        Ecosystem::Apk,
+        "demo",
+        "1.0-r4",
+        Some(("demo-origin", "1.0-r4")),
+    )];
+    let found = matcher
+        .match_packages(Some(&os("alpine", "3.20.1")), &apk, &[])
+        .unwrap()
+        .findings;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].1.vulnerability_id, "CVE-2099-0003");
+}
