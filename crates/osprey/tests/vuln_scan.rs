@@ -116,11 +116,15 @@ fn app_image_findings_derived_from_the_feeds() {
     let report = scan(&image("app"), &[]);
     let all = findings(&report);
 
-    // osv/PyPI/django/PYSEC-2021-98.yaml: CVE-2021-33203, fixed 2.2.24, 3.1.12, 3.2.4;
+    // osv/PyPI/django/PYSEC-2021-98.yaml: CVE-2021-33203 (alias GHSA-68w8-qjq3-2gfm), fixed
+    // 2.2.24, 3.1.12, 3.2.4;
     // PYSEC-2021-7.yaml: CVE-2021-31542, fixed 2.2.21, 3.1.9, 3.2.1.
     let v = get(&all, "Django", "CVE-2021-33203");
     assert_eq!(v["FixedVersion"], "2.2.24, 3.1.12, 3.2.4");
-    assert_eq!(v["VendorIDs"], serde_json::json!(["PYSEC-2021-98"]));
+    assert_eq!(
+        v["VendorIDs"],
+        serde_json::json!(["GHSA-68w8-qjq3-2gfm", "PYSEC-2021-98"])
+    );
     assert_eq!(v["InstalledVersion"], "3.2");
     assert_eq!(v["Status"], "fixed");
     assert_eq!(
@@ -166,13 +170,16 @@ fn app_image_findings_derived_from_the_feeds() {
 
     // osv/crates.io/RUSTSEC-2021-0003.json: smallvec 1.6.0, CVE-2021-25900, CVSS 9.8.
     let v = get(&all, "smallvec", "CVE-2021-25900");
-    assert_eq!(v["VendorIDs"], serde_json::json!(["RUSTSEC-2021-0003"]));
+    assert_eq!(
+        v["VendorIDs"],
+        serde_json::json!(["GHSA-43w2-9j62-hq99", "RUSTSEC-2021-0003"])
+    );
     assert_eq!(v["Severity"], "CRITICAL");
     assert_eq!(v["CVSS"]["rustsec"]["V3Score"], 9.8);
     // RUSTSEC-2020-0071 (time 0.1.43, CVE-2020-26235).
     assert_eq!(
         get(&all, "time", "CVE-2020-26235")["VendorIDs"],
-        serde_json::json!(["RUSTSEC-2020-0071"])
+        serde_json::json!(["GHSA-wcg3-cvx6-7396", "RUSTSEC-2020-0071"])
     );
 
     // osv/npm/GHSA-p6mc-m468-83gw.json (CVE-2020-8203, fixed 4.17.20, HIGH) and

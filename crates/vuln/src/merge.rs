@@ -261,13 +261,13 @@ fn finding(group: &[&Candidate], p: &Package, layers: &[LayerInfo]) -> ReportVul
         .min()
         .map(|(_, id)| id.to_owned())
         .unwrap_or_else(|| primary.ids[0].clone());
-    let mut vendor_ids: Vec<String> = group
+    // Every advisory id of the group, the records' own and their non-CVE aliases (as Trivy
+    // lists them: a PYSEC record's GHSA alias is a vendor id too).
+    let vendor_ids: Vec<String> = all_ids
         .iter()
-        .map(|c| c.ids[0].clone())
-        .filter(|id| *id != vulnerability_id)
+        .filter(|id| **id != vulnerability_id && cve_key(id).is_none())
+        .map(|id| (*id).to_owned())
         .collect();
-    vendor_ids.sort();
-    vendor_ids.dedup();
 
     let mut fixed: Vec<String> = Vec::new();
     for c in group {

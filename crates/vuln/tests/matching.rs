@@ -172,7 +172,8 @@ fn debian_tracker_statuses() {
     );
 }
 
-/// `osv/PyPI/django/PYSEC-2021-98.yaml` (CVE-2021-33203: fixed 2.2.24, 3.1.12, 3.2.4) and
+/// `osv/PyPI/django/PYSEC-2021-98.yaml` (CVE-2021-33203: fixed 2.2.24, 3.1.12, 3.2.4; alias
+/// GHSA-68w8-qjq3-2gfm) and
 /// `osv/PyPI/urllib3/PYSEC-2021-108.yaml` (CVE-2021-33503: fixed 1.26.5); the package name
 /// is matched PEP 503-normalised.
 #[test]
@@ -187,7 +188,7 @@ fn pypi_records_by_normalised_name() {
     );
     let v = find(&found, "Django", "CVE-2021-33203");
     assert_eq!(v.fixed_version, "2.2.24, 3.1.12, 3.2.4");
-    assert_eq!(v.vendor_ids, ["PYSEC-2021-98"]);
+    assert_eq!(v.vendor_ids, ["GHSA-68w8-qjq3-2gfm", "PYSEC-2021-98"]);
     assert_eq!(v.data_source.as_ref().unwrap().id, "pypa");
     assert_eq!(
         find(&found, "urllib3", "CVE-2021-33503").fixed_version,
@@ -268,7 +269,7 @@ fn rustsec_with_cvss_severity() {
     );
     let v = find(&found, "smallvec", "CVE-2021-25900");
     assert_eq!(v.installed_version, "1.6.0");
-    assert_eq!(v.vendor_ids, ["RUSTSEC-2021-0003"]);
+    assert_eq!(v.vendor_ids, ["GHSA-43w2-9j62-hq99", "RUSTSEC-2021-0003"]);
     assert_eq!(v.fixed_version, "0.6.14, 1.6.1");
     assert_eq!(v.severity, osprey_model::Severity::Critical);
     assert_eq!(v.severity_source, "rustsec");
