@@ -142,7 +142,10 @@ fn app_image_findings_derived_from_the_feeds() {
         get(&all, "Django", "CVE-2021-31542")["FixedVersion"],
         "2.2.21, 3.1.9, 3.2.1"
     );
-    assert_eq!(v["DataSource"]["ID"], "pypa");
+    assert_eq!(
+        v["DataSource"]["Name"],
+        "Python Packaging Advisory Database"
+    );
     assert!(
         v["PkgIdentifier"]["PURL"]
             .as_str()
@@ -175,7 +178,7 @@ fn app_image_findings_derived_from_the_feeds() {
         serde_json::json!(["GHSA-43w2-9j62-hq99", "RUSTSEC-2021-0003"])
     );
     assert_eq!(v["Severity"], "CRITICAL");
-    assert_eq!(v["CVSS"]["rustsec"]["V3Score"], 9.8);
+    assert_eq!(v["CVSS"]["osv"]["V3Score"], 9.8);
     // RUSTSEC-2020-0071 (time 0.1.43, CVE-2020-26235).
     assert_eq!(
         get(&all, "time", "CVE-2020-26235")["VendorIDs"],

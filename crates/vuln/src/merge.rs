@@ -42,42 +42,50 @@ impl Source {
         }
     }
 
-    /// The short id used as `SeveritySource`, `VendorSeverity` and `CVSS` key.
+    /// The short id used as `DataSource.ID`, `SeveritySource`, `VendorSeverity` and `CVSS`
+    /// key: Trivy's, so consumers of Trivy reports read them alike (RustSec and PyPA records
+    /// come through Trivy's generic OSV source, hence `osv`).
     fn id(self) -> &'static str {
         match self {
             Source::Ghsa => "ghsa",
             Source::DebianTracker => "debian",
             Source::AlpineSecdb => "alpine",
-            Source::RustSec => "rustsec",
-            Source::GoVulnDb => "go-vulndb",
-            Source::PyPa => "pypa",
-            Source::Osv => "osv",
+            Source::GoVulnDb => "govulndb",
+            Source::RustSec | Source::PyPa | Source::Osv => "osv",
         }
     }
 
-    fn data_source(self) -> DataSource {
+    /// `ecosystem` names GitHub's per-ecosystem advisory listing.
+    fn data_source(self, ecosystem: &str) -> DataSource {
+        let fixed = |name: &str, url: &str| (name.to_owned(), url.to_owned());
         let (name, url) = match self {
-            Source::Ghsa => ("GitHub Security Advisory", "https://github.com/advisories"),
-            Source::DebianTracker => (
+            Source::Ghsa => (
+                format!("GitHub Security Advisory {ecosystem}"),
+                format!(
+                    "https://github.com/advisories?query=type%3Areviewed+ecosystem%3A{}",
+                    ecosystem.to_ascii_lowercase()
+                ),
+            ),
+            Source::DebianTracker => fixed(
                 "Debian Security Tracker",
                 "https://salsa.debian.org/security-tracker-team/security-tracker",
             ),
-            Source::AlpineSecdb => ("Alpine Secdb", "https://secdb.alpinelinux.org/"),
-            Source::RustSec => (
+            Source::AlpineSecdb => fixed("Alpine Secdb", "https://secdb.alpinelinux.org/"),
+            Source::RustSec => fixed(
                 "RustSec Advisory Database",
                 "https://github.com/RustSec/advisory-db",
             ),
-            Source::GoVulnDb => ("The Go Vulnerability Database", "https://pkg.go.dev/vuln/"),
-            Source::PyPa => (
+            Source::GoVulnDb => fixed("The Go Vulnerability Database", "https://pkg.go.dev/vuln/"),
+            Source::PyPa => fixed(
                 "Python Packaging Advisory Database",
                 "https://github.com/pypa/advisory-database",
             ),
-            Source::Osv => ("OSV", "https://osv.dev/"),
+            Source::Osv => fixed("OSV", "https://osv.dev/"),
         };
         DataSource {
             id: self.id().to_owned(),
-            name: name.to_owned(),
-            url: url.to_owned(),
+            name,
+            url,
         }
     }
 }
@@ -88,6 +96,8 @@ pub(crate) struct Candidate {
     /// The advisory's own id first, then its aliases.
     ids: Vec<String>,
     source: Source,
+    /// The OSV ecosystem (`npm`, `Debian:12`); empty for tracker verdicts.
+    ecosystem: String,
     /// `fixed`, `affected`, `will_not_fix`, `fix_deferred`, `end_of_life`.
     status: &'static str,
     fixed: Vec<String>,
@@ -107,6 +117,7 @@ impl Candidate {
         Candidate {
             ids: vec![adv.vuln_id.clone()],
             source,
+            ecosystem: String::new(),
             status,
             fixed: adv.fixed_version.iter().cloned().collect(),
             vendor_severity: adv.severity.as_deref().and_then(rating),
@@ -178,6 +189,7 @@ impl Candidate {
         Candidate {
             ids,
             source,
+            ecosystem: ecosystem.to_owned(),
             status: if fixed.is_empty() {
                 "affected"
             } else {
@@ -311,6 +323,15 @@ fn finding(group: &[&Candidate], p: &Package, layers: &[LayerInfo]) -> ReportVul
                 .or_insert(s as u8);
         }
     }
+    // A source that rates only by CVSS is listed with the rating its score gives (as Trivy
+    // lists OSV sources).
+    for (source, c) in &cvss {
+        if let Some(score) = c.v3_score.or(c.v40_score) {
+            vendor_severity
+                .entry(source.clone())
+                .or_insert(Severity::from_cvss_score(score) as u8);
+        }
+    }
     // Vendor first (the distro's urgency, then GitHub's rating), then CVSS (v3, else v4).
     let vendor = group
         .iter()
@@ -386,7 +407,7 @@ fn finding(group: &[&Candidate], p: &Package, layers: &[LayerInfo]) -> ReportVul
         layer,
         severity_source,
         primary_url,
-        data_source: Some(primary.source.data_source()),
+        data_source: Some(primary.source.data_source(&primary.ecosystem)),
         title: text(|c| &c.title),
         description: text(|c| &c.description),
         severity,

@@ -189,7 +189,10 @@ fn pypi_records_by_normalised_name() {
     let v = find(&found, "Django", "CVE-2021-33203");
     assert_eq!(v.fixed_version, "2.2.24, 3.1.12, 3.2.4");
     assert_eq!(v.vendor_ids, ["GHSA-68w8-qjq3-2gfm", "PYSEC-2021-98"]);
-    assert_eq!(v.data_source.as_ref().unwrap().id, "pypa");
+    assert_eq!(
+        v.data_source.as_ref().unwrap().name,
+        "Python Packaging Advisory Database"
+    );
     assert_eq!(
         find(&found, "urllib3", "CVE-2021-33503").fixed_version,
         "1.26.5"
@@ -272,8 +275,8 @@ fn rustsec_with_cvss_severity() {
     assert_eq!(v.vendor_ids, ["GHSA-43w2-9j62-hq99", "RUSTSEC-2021-0003"]);
     assert_eq!(v.fixed_version, "0.6.14, 1.6.1");
     assert_eq!(v.severity, osprey_model::Severity::Critical);
-    assert_eq!(v.severity_source, "rustsec");
-    assert_eq!(v.cvss["rustsec"].v3_score, Some(9.8));
+    assert_eq!(v.severity_source, "osv");
+    assert_eq!(v.cvss["osv"].v3_score, Some(9.8));
     assert_eq!(v.title, "Buffer overflow in SmallVec::insert_many");
     assert!(
         found.iter().all(|v| v.installed_version == "1.6.0"),
