@@ -43,12 +43,18 @@ fn image(name: &str) -> String {
     )
 }
 
+/// One layer cache for every scan of this binary (entries are written atomically, so parallel
+/// tests share it safely); it holds no store, so the default store location stays empty.
+fn cache() -> &'static Path {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    CACHE.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
 fn osprey(args: &[&str], cwd: &Path) -> Output {
-    let cache = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_osprey"))
         .args(args)
         .current_dir(cwd)
-        .env("OSPREY_CACHE_DIR", cache.path())
+        .env("OSPREY_CACHE_DIR", cache())
         .env_remove("OSPREY_DB")
         .output()
         .expect("osprey runs")
@@ -535,7 +541,7 @@ fn vex_openvex_and_cyclonedx_suppress_by_purl() {
 fn missing_and_corrupt_store_are_clear_errors() {
     let app = image("app");
     let dir = tempfile::tempdir().unwrap();
-    // No --db, no OSPREY_DB, an empty cache directory.
+    // No --db, no OSPREY_DB, a cache directory without a store.
     let out = osprey(&["image", &app, "--scanners", "vuln"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -566,10 +572,9 @@ fn missing_and_corrupt_store_are_clear_errors() {
     assert!(err.contains("opening the advisory database"), "{err}");
 
     // OSPREY_DB is honoured when --db is absent.
-    let cache = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_osprey"))
         .args(["image", &app, "--scanners", "vuln", "-f", "json"])
-        .env("OSPREY_CACHE_DIR", cache.path())
+        .env("OSPREY_CACHE_DIR", cache())
         .env("OSPREY_DB", db())
         .output()
         .unwrap();
