@@ -18,14 +18,19 @@ pub struct CvssError {
     reason: String,
 }
 
+/// An error quoting at most 200 bytes of the vector and of the reason (which may quote a
+/// metric), so hostile input cannot make messages huge.
 fn error(vector: &str, reason: impl Into<String>) -> CvssError {
-    let mut cut = vector.len().min(200);
-    while !vector.is_char_boundary(cut) {
-        cut -= 1;
-    }
+    let clip = |s: &str| {
+        let mut cut = s.len().min(200);
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s[..cut].to_owned()
+    };
     CvssError {
-        vector: vector[..cut].to_owned(),
-        reason: reason.into(),
+        vector: clip(vector),
+        reason: clip(&reason.into()),
     }
 }
 
@@ -477,5 +482,11 @@ mod tests {
         ] {
             assert!(score(bad).is_err(), "{bad}");
         }
+        // Hostile input: long, repetitive, non-ASCII. Errors stay short and never panic.
+        let long = format!("CVSS:3.1/{}", "AV:N/".repeat(100_000));
+        let err = score(&long).unwrap_err().to_string();
+        assert!(err.len() < 400, "{}", err.len());
+        let err = score(&format!("CVSS:4.0/{}", "é".repeat(500))).unwrap_err();
+        assert!(err.to_string().len() < 600, "{err}");
     }
 }
