@@ -34,10 +34,20 @@ pub fn drop_statuses(report: &mut Report, statuses: &[String]) {
     }
 }
 
+/// An error about `path`; the reason (which may quote the file) is cut at 300 bytes.
 fn input_error(path: &Path, reason: impl Into<String>) -> VulnError {
+    let mut reason = reason.into();
+    if reason.len() > 300 {
+        let mut cut = 300;
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        reason.truncate(cut);
+        reason.push('…');
+    }
     VulnError::Input {
         path: path.to_owned(),
-        reason: reason.into(),
+        reason,
     }
 }
 
@@ -627,6 +637,27 @@ mod tests {
             "usr/lib/python3.11/site-packages/x"
         ));
         assert!(!glob("usr/**", "app/usr/x"));
+    }
+
+    #[test]
+    fn hostile_ignore_files_give_short_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join(".trivyignore");
+        std::fs::write(&plain, format!("CVE-1 exp:{}\n", "9".repeat(1_000_000))).unwrap();
+        let err = IgnoreFile::load(&plain).unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.len() < 600, "{}", err.len());
+        let yaml = dir.path().join("x.yaml");
+        std::fs::write(&yaml, "vulnerabilities: {not: a list}\n").unwrap();
+        assert!(
+            IgnoreFile::load(&yaml)
+                .unwrap_err()
+                .to_string()
+                .contains("x.yaml")
+        );
+        let ok = dir.path().join("ok");
+        std::fs::write(&ok, "\n# only comments\n   \nCVE-2\tjunk-after-id\n").unwrap();
+        let err = IgnoreFile::load(&ok).unwrap_err().to_string();
+        assert!(err.contains("line 4"), "{err}");
     }
 
     #[test]
