@@ -163,18 +163,15 @@ impl IgnoreFile {
                 id: id.to_owned(),
                 ..Default::default()
             };
+            // Trivy reads only `exp:` after the id; anything else is free text.
             for token in tokens {
-                match token.strip_prefix("exp:") {
-                    Some(date) => {
-                        rule.expires = Some(Date::parse(date).ok_or_else(|| {
-                            input_error(
-                                path,
-                                format!("line {}: {token:?} is not exp:YYYY-MM-DD", n + 1),
-                            )
-                        })?);
-                    }
-                    // Trivy reads only `exp:` after the id; anything else is free text.
-                    None => {}
+                if let Some(date) = token.strip_prefix("exp:") {
+                    rule.expires = Some(Date::parse(date).ok_or_else(|| {
+                        input_error(
+                            path,
+                            format!("line {}: {token:?} is not exp:YYYY-MM-DD", n + 1),
+                        )
+                    })?);
                 }
             }
             rules.push(rule);
