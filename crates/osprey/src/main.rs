@@ -6,6 +6,7 @@ mod gate;
 mod output;
 mod progress;
 mod target;
+mod vuln;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -8,6 +8,7 @@
 //! | `spdx-json` | SPDX 2.3 JSON: the image, every package, DESCRIBES / CONTAINS / DEPENDS_ON |
 //! | `sarif` | SARIF 2.1.0 for code-scanning dashboards: one rule per finding ID |
 //! | `junit` | JUnit XML for CI test dashboards: a suite per result, a case per finding |
+//! | `openvex` | OpenVEX 0.2.0: a statement per vulnerability and package PURL |
 //!
 //! Every document-level value that would otherwise vary between runs (time, serial number,
 //! document namespace) comes from [`RenderOptions`], so the same report and options always give
@@ -43,6 +44,7 @@ mod cyclonedx;
 mod json;
 mod junit;
 mod license;
+mod openvex;
 mod sarif;
 mod spdx;
 mod table;
@@ -68,17 +70,20 @@ pub enum Format {
     Sarif,
     /// JUnit XML.
     Junit,
+    /// OpenVEX 0.2.0 JSON.
+    OpenVex,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Json,
         Format::CycloneDx,
         Format::SpdxJson,
         Format::Sarif,
         Format::Junit,
+        Format::OpenVex,
     ];
 
     /// The name accepted by [`FromStr`] and shown to users.
@@ -90,6 +95,7 @@ impl Format {
             Format::SpdxJson => "spdx-json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::OpenVex => "openvex",
         }
     }
 }
@@ -191,9 +197,9 @@ pub enum Error {
         value: String,
     },
     /// A format name that is none of `table`, `json`, `cyclonedx`, `spdx-json`, `sarif`,
-    /// `junit`.
+    /// `junit`, `openvex`.
     #[error(
-        "unknown output format {0:?} (expected one of table, json, cyclonedx, spdx-json, sarif, junit)"
+        "unknown output format {0:?} (expected one of table, json, cyclonedx, spdx-json, sarif, junit, openvex)"
     )]
     UnknownFormat(String),
 }
@@ -221,6 +227,10 @@ pub fn render(
             write_json(format, &log, out)
         }
         Format::Junit => junit::render(report, out, opts),
+        Format::OpenVex => {
+            let doc = openvex::build(report, opts)?;
+            write_json(format, &doc, out)
+        }
     }
 }
 

@@ -116,6 +116,7 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
     let shows_packages = opts.list_packages && !r.packages.is_empty();
     if !shows_packages
         && r.vulnerabilities.is_empty()
+        && r.experimental_modified_findings.is_empty()
         && r.secrets.is_empty()
         && failed.is_empty()
         && r.misconf_summary.is_none()
@@ -194,6 +195,35 @@ fn section(s: &mut String, r: &ReportResult, opts: &RenderOptions) {
                     &title_with_link(&v.title, &v.primary_url),
                     TITLE_WIDTH,
                 )),
+            ]);
+        }
+        push_table(s, &t);
+    }
+
+    if !r.experimental_modified_findings.is_empty() {
+        s.push_str(&format!(
+            "Suppressed Vulnerabilities: {}\n\n",
+            r.experimental_modified_findings.len()
+        ));
+        let mut t = new_table(
+            opts,
+            &[
+                "Library",
+                "Vulnerability",
+                "Severity",
+                "Status",
+                "Statement",
+                "Source",
+            ],
+        );
+        for m in &r.experimental_modified_findings {
+            t.add_row(vec![
+                cell(&m.finding.pkg_name),
+                cell(&m.finding.vulnerability_id),
+                severity_cell(m.finding.severity, opts),
+                cell(&m.status),
+                cell(truncate(&m.statement, TITLE_WIDTH)),
+                cell(&m.source),
             ]);
         }
         push_table(s, &t);

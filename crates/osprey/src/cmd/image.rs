@@ -3,6 +3,7 @@
 use crate::gate::GateArgs;
 use crate::output::write_output;
 use crate::target::{self, ImageOpts, Scanned};
+use crate::vuln::{VulnArgs, VulnScan};
 use osprey_model::report::{Report, ReportOs};
 use osprey_report::{Format, RenderOptions};
 use std::io::IsTerminal;
@@ -25,6 +26,8 @@ pub enum ReportFormat {
     SpdxJson,
     /// JUnit XML (a test suite per target, a test case per finding).
     Junit,
+    /// OpenVEX 0.2.0: a statement per vulnerability and package.
+    Openvex,
 }
 
 impl From<ReportFormat> for Format {
@@ -36,6 +39,7 @@ impl From<ReportFormat> for Format {
             ReportFormat::Cyclonedx => Format::CycloneDx,
             ReportFormat::SpdxJson => Format::SpdxJson,
             ReportFormat::Junit => Format::Junit,
+            ReportFormat::Openvex => Format::OpenVex,
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct ReportArgs {
 /// What to look for besides the package inventory.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scanner {
+    /// Known vulnerabilities of the installed packages (needs the advisory store).
+    Vuln,
     /// Secrets in every layer, the image config and the history.
     Secret,
 }
@@ -75,6 +81,8 @@ pub struct ScannerArgs {
     /// Files larger than this many bytes are reported as skipped by the secret scanner.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub secret_max_size: u64,
+    #[command(flatten)]
+    pub vuln: VulnArgs,
 }
 
 impl ScannerArgs {
@@ -148,6 +156,11 @@ fn scan_and_render(
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut analyzers = osprey_inventory::analyzers();
+    let vuln = if scanners.scanners.contains(&Scanner::Vuln) {
+        Some(VulnScan::prepare(&scanners.vuln)?)
+    } else {
+        None
+    };
     let secrets = scanners.secret_scanner()?;
     if let Some(scanner) = &secrets {
         analyzers.push(Box::new(
@@ -163,7 +176,10 @@ fn scan_and_render(
         found
     });
     let layers = scanned.layers.clone();
-    let mut report = inventory_report(scanned);
+    let (mut report, inv) = inventory_report_and_inventory(scanned);
+    if let Some(vuln) = &vuln {
+        vuln.apply(&mut report, inv.os.as_ref(), &inv.packages, &layers)?;
+    }
     if let Some(found) = secret_findings {
         report
             .results
@@ -185,6 +201,11 @@ pub fn render(mut report: Report, out: &ReportArgs) -> anyhow::Result<ExitCode> 
 
 /// The report with the OS and package results filled in.
 pub fn inventory_report(scanned: Scanned) -> Report {
+    inventory_report_and_inventory(scanned).0
+}
+
+/// [`inventory_report`] and the inventory it was made from.
+fn inventory_report_and_inventory(scanned: Scanned) -> (Report, osprey_inventory::Inventory) {
     let Scanned {
         mut report,
         squashed,
@@ -198,7 +219,7 @@ pub fn inventory_report(scanned: Scanned) -> Report {
         &inv.packages,
         &layers,
     );
-    report
+    (report, inv)
 }
 
 /// Render options: colour only when writing to a terminal.
