@@ -256,7 +256,7 @@ impl StoreWriter {
 
     /// Writes the metadata (`built_from` = `origin`, the build time besides the schema version),
     /// commits, fsyncs and renames the file over the destination.
-    pub fn finish(mut self, origin: &str) -> Result<Contents, DbError> {
+    pub fn finish(self, origin: &str) -> Result<Contents, DbError> {
         let path = self.tmp.to_path_buf();
         {
             let mut r = self
