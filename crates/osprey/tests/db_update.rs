@@ -257,7 +257,7 @@ fn update_from_an_http_mirror_then_info() {
         "schema version: 1",
         "crates.io",
         "1206 records",
-        "bookworm",
+        "Debian:12",
         " ago)",
     ] {
         assert!(table.contains(want), "{want:?} missing:\n{table}");
