@@ -71,11 +71,16 @@ pub fn replay(
         if buf.trim().is_empty() {
             continue;
         }
-        let ev: Event = serde_json::from_str(&buf).map_err(|e| ReplayError::BadEvent {
+        let mut ev: Event = serde_json::from_str(&buf).map_err(|e| ReplayError::BadEvent {
             line: line_no,
             message: format!("not an event: {e}"),
         })?;
         stats.events += 1;
+        // `evt.num` counts from 1 (upstream's `never_true` is `evt.num=0`): number unnumbered
+        // events by their position in the stream.
+        if ev.num == 0 {
+            ev.num = stats.events;
+        }
         matched.clear();
         engine.matches(&ev, &mut matched);
         for &idx in &matched {
