@@ -6,7 +6,9 @@
 # Each stream carries the replay-test attack events every 1000th event, so alerts are counted.
 # Prints events/s per core for evaluation alone, then the end-to-end `osprey runtime replay`
 # rate (JSON parsing included). No peer: Falco is not installable here.
-# Target: >= 1,000,000 events/s per core for evaluation.
+# Target: >= 1,000,000 events/s per core for evaluation. "Per core" is the evaluation loop's
+# CPU time (one thread, /proc/self/stat), so a busy shared machine does not skew it; wall time
+# is printed beside it.
 #
 # Usage: bench/runtime-engine.sh [EVENTS]    (the sensor's bench/runtime.sh may call this)
 set -euo pipefail
