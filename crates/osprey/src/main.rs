@@ -49,6 +49,9 @@ enum Command {
     /// Manage the layer cache.
     #[command(subcommand)]
     Cache(cmd::cache::Command),
+    /// Runtime threat detection: Falco-compatible rules over runtime events.
+    #[command(subcommand)]
+    Runtime(cmd::runtime::Command),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Config(args) => cmd::config::run(args),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Cache(c) => cmd::cache::run(c),
+        Command::Runtime(c) => cmd::runtime::run(c),
         Command::Db(c) => cmd::db::run(c, cli.quiet).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -6,4 +6,5 @@ pub mod db;
 pub mod fs;
 pub mod image;
 pub mod policy;
+pub mod runtime;
 pub mod sbom;
