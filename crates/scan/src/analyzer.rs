@@ -77,8 +77,43 @@ pub enum FactKind {
     /// is filled in by the squash.
     Packages(Vec<Package>),
     /// The file's bytes, kept for resolution after the squash (e.g. `os-release`, which may be
-    /// a symlink to a file of another layer).
-    Content(Vec<u8>),
+    /// a symlink to a file of another layer). Cached as one hex string: as a JSON array of
+    /// numbers, a layer's copyright files dominated the time of a warm rescan.
+    Content(#[serde(with = "hex_bytes")] Vec<u8>),
     /// Secrets in the file (location's layer and `in_final_fs` are filled in by the squash).
     Secrets(Vec<SecretFinding>),
+}
+
+/// Serde adapter writing bytes as one lowercase hex string.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        hex::decode(text.as_bytes()).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_cached_as_a_hex_string_and_round_trips() {
+        let fact = Fact {
+            analyzer: "os-release".into(),
+            path: "etc/os-release".into(),
+            kind: FactKind::Content(b"ID=debian\n\xff".to_vec()),
+        };
+        let json = serde_json::to_value(&fact).unwrap();
+        assert_eq!(json["kind"]["value"], "49443d64656269616e0aff");
+        assert_eq!(serde_json::from_value::<Fact>(json).unwrap(), fact);
+        let odd = serde_json::json!({"analyzer": "a", "path": "p",
+            "kind": {"type": "content", "value": "abc"}});
+        assert!(serde_json::from_value::<Fact>(odd).is_err());
+    }
 }

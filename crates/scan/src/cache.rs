@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the layout of [`LayerFacts`] changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A directory of cached [`LayerFacts`].
 #[derive(Debug, Clone)]
