@@ -35,6 +35,7 @@ mod config;
 mod engine;
 mod fs;
 mod image_config;
+mod keywords;
 mod results;
 mod rule;
 mod text;
