@@ -54,7 +54,8 @@ measure() {
 
 # findings: "file:line:rule" lines from each tool's JSON
 osprey_findings() { jq -r '.Results[]? | .Target as $t | .Secrets[]? | "\($t):\(.StartLine):\(.RuleID)"' "$1" | sort -u; }
-trivy_findings()  { jq -r '.Results[]? | .Target as $t | .Secrets[]? | "\($t):\(.StartLine):\(.RuleID)"' "$1" | sort -u; }
+# Trivy writes layer paths with a leading `/`; osprey (like the image's own tar) without.
+trivy_findings()  { jq -r '.Results[]? | (.Target | ltrimstr("/")) as $t | .Secrets[]? | "\($t):\(.StartLine):\(.RuleID)"' "$1" | sort -u; }
 detect_findings() { jq -r '.results | to_entries[] | .key as $f | .value[] | "\($f):\(.line_number):\(.type)"' "$1" | sort -u; }
 
 compare() { # label osprey_out peer_out osprey_fn peer_fn

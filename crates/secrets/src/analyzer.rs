@@ -71,7 +71,8 @@ impl Analyzer for SecretAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: keyword windows and new keywords (`ACCESSKEY`, `PRIVATEKEY`) change findings.
+        2
     }
 
     fn wants(&self, file: &FileMeta<'_>) -> bool {

@@ -176,7 +176,8 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
     keyed("aws-secret-access-key", "AWS", C, "AWS Secret Access Key", &["secret"],
         r"aws_?secret(?:_?access)?_?key|secret_?access_?key|aws_?secret",
         r"[A-Za-z0-9/+]{40}").entropy(4.0),
-    keyed("aws-session-token", "AWS", H, "AWS Session Token", &["session"],
+    keyed("aws-session-token", "AWS", H, "AWS Session Token",
+        &["FwoGZXIvYXdz", "IQoJb3JpZ2luX2Vj", "FQoGZXIvYXdz"],
         r"aws_?session_?token|session_?token",
         r"(?:FwoGZXIvYXdz|IQoJb3JpZ2luX2Vj|FQoGZXIvYXdz)[A-Za-z0-9/+=]{100,1200}"),
     raw("aws-mws-key", "AWS", H, "Amazon MWS Auth Token", &["amzn.mws."],
@@ -580,11 +581,17 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
         r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.\-]{0,30}(?:password|passwd|passphrase|pass_word)[a-z0-9_.\-]{0,20}["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[^\x22'`\s$<>{}()\\]{8,128})["']"#)
         .entropy(3.0).generic(),
     raw("password-in-env", "Generic", H, "Secret in an environment variable",
-        &["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL"],
+        &["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY", "ACCESS_KEY",
+          "ACCESSKEY", "PRIVATE_KEY", "PRIVATEKEY", "CREDENTIAL"],
         r#"(?:^|[ \t;&|])(?:export[ \t]{1,4})?[A-Z0-9_]{0,40}(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[0-9]{0,2}=["']?(?P<secret>[^\s\x22'$`;&|<>/~\\][^\s\x22'`;&|<>\\]{5,255})"#)
         .entropy(3.0).generic(),
     raw("generic-api-key", "Generic", M, "Generic API key or secret assignment",
-        &["key", "secret", "token"],
+        &["apikey", "api_key", "api.key", "api-key", "apisecret", "api_secret", "api.secret",
+          "api-secret", "clientsecret", "client_secret", "client.secret", "client-secret",
+          "secretkey", "secret_key", "secret.key", "secret-key", "accesstoken", "access_token",
+          "access.token", "access-token", "authtoken", "auth_token", "auth.token", "auth-token",
+          "appsecret", "app_secret", "app.secret", "app-secret", "privatetoken", "private_token",
+          "private.token", "private-token"],
         r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.\-]{0,20}(?:api[_.\-]?key|apikey|api[_.\-]?secret|client[_.\-]?secret|secret[_.\-]?key|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token)["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[A-Za-z0-9_\-+/=.~]{16,200})["']"#)
         .entropy(3.7).generic(),
 ];
@@ -630,7 +637,7 @@ pub(crate) fn builtin_allow_rules() -> Vec<AllowSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::Rule;
+    use crate::rule::{Origin, Rule};
     use std::collections::HashSet;
 
     #[test]
@@ -639,7 +646,8 @@ mod tests {
         for b in BUILTIN_RULES {
             assert!(ids.insert(b.id), "duplicate rule id {}", b.id);
             assert!(!b.keywords.is_empty(), "{} has no keyword", b.id);
-            let rule = Rule::compile(b.spec(), None, true).unwrap_or_else(|e| panic!("{e}"));
+            let rule =
+                Rule::compile(b.spec(), None, Origin::Builtin).unwrap_or_else(|e| panic!("{e}"));
             assert!(
                 rule.matcher().secret_idx.is_some(),
                 "{} has no secret group",

@@ -100,9 +100,6 @@ pub enum ConfigError {
         /// The rule error.
         source: RuleError,
     },
-    /// The keyword automaton could not be built.
-    #[error("keywords: {0}")]
-    Keywords(String),
 }
 
 #[derive(Deserialize)]
@@ -267,7 +264,8 @@ impl SecretConfig {
                     message: "the same id is declared twice".into(),
                 }));
             }
-            crate::rule::Rule::compile(r.spec.clone(), r.line, true).map_err(in_file)?;
+            crate::rule::Rule::compile(r.spec.clone(), r.line, crate::rule::Origin::User)
+                .map_err(in_file)?;
         }
         for a in &self.allow_rules {
             crate::rule::AllowRule::compile(&a.spec, "global").map_err(|mut e| {

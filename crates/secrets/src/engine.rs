@@ -1,16 +1,20 @@
 //! The scanner: keyword prefilter, rule regexes, filters, de-duplication, line numbers and
 //! redaction.
 //!
-//! Cost of one file: one Aho-Corasick pass over the bytes for every rule's keywords, then one
-//! regex pass per rule whose keyword occurred. Rule regexes have a bounded match length (see
-//! [`crate::rule::compile_regex`]), so every pass is linear in the file size. Line numbers are
-//! computed only for matches, by one forward sweep over the sorted matches.
+//! Cost of one file: one Aho-Corasick pass (a DFA) over the bytes for every rule's keywords.
+//! Each keyword occurrence marks a window around it for the rules that use the keyword:
+//! built-in rules only match text that contains one of their keywords and have a bounded
+//! match length, so their regexes run on those windows alone (merged where they overlap);
+//! user rules keep Trivy's semantics, where any keyword occurrence runs the regex over the
+//! whole file. Rule regexes have a bounded match length (see [`crate::rule::compile_regex`]),
+//! so every pass is linear in the file size. Line numbers are computed only for matches, by
+//! one forward sweep over the sorted matches.
 
 use crate::builtin::{BUILTIN_RULES, builtin_allow_rules};
 use crate::config::{ConfigError, SecretConfig};
-use crate::rule::{AllowRule, Rule, RuleSpec};
+use crate::keywords::KeywordSet;
+use crate::rule::{AllowRule, Origin, Rule, RuleSpec};
 use crate::text::{check_passes, is_binary, shannon_entropy};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use memchr::memmem;
 use osprey_model::report::CodeLine;
 use osprey_model::{SecretFinding, SecretLocation};
@@ -44,11 +48,30 @@ const DOC_PATHS: &str = r"(?i)\.(?:md|markdown|mdx|rst|adoc|asciidoc|txt|html?|p
 #[derive(Debug)]
 pub struct Scanner {
     rules: Vec<Rule>,
-    keywords: Option<AhoCorasick>,
-    keyword_rules: Vec<Vec<usize>>,
+    keywords: KeywordSet,
+    /// For each keyword pattern (lowercased), the rules it triggers.
+    keyword_rules: Vec<Vec<KeywordUse>>,
     unconditional: Vec<usize>,
     allow: Vec<AllowRule>,
     skip_public_blocks: bool,
+}
+
+/// One rule's use of a keyword.
+#[derive(Debug)]
+struct KeywordUse {
+    rule: usize,
+    /// The keyword as the rule spells it, when the rule needs that exact case.
+    exact: Option<Box<[u8]>>,
+}
+
+/// Where one rule's regex must run in one input.
+#[derive(Debug, Clone)]
+struct Search {
+    rule: usize,
+    /// The window to search (the whole input for user and keyword-less rules).
+    window: Range<usize>,
+    /// The keyword occurrence that opened the window; `None` when any match counts.
+    keyword: Option<Range<usize>>,
 }
 
 /// One accepted match, before rendering.
@@ -73,12 +96,15 @@ impl Scanner {
         let mut rules = Vec::new();
         for user in &config.rules {
             rules.push(
-                Rule::compile(user.spec.clone(), user.line, true).map_err(ConfigError::Rule)?,
+                Rule::compile(user.spec.clone(), user.line, Origin::User)
+                    .map_err(ConfigError::Rule)?,
             );
         }
         for b in BUILTIN_RULES {
             if config.builtin_enabled(b.id, b.category) {
-                rules.push(Rule::compile(b.spec(), None, false).map_err(ConfigError::Rule)?);
+                rules.push(
+                    Rule::compile(b.spec(), None, Origin::Builtin).map_err(ConfigError::Rule)?,
+                );
             }
         }
         let mut allow = Vec::new();
@@ -97,51 +123,42 @@ impl Scanner {
             .disable_allow_rules
             .iter()
             .any(|d| d == PUBLIC_BLOCKS_ALLOW_ID);
-        Self::assemble(rules, allow, skip_public_blocks)
+        Ok(Self::assemble(rules, allow, skip_public_blocks))
     }
 
-    fn assemble(
-        rules: Vec<Rule>,
-        allow: Vec<AllowRule>,
-        skip_public_blocks: bool,
-    ) -> Result<Self, ConfigError> {
+    fn assemble(rules: Vec<Rule>, allow: Vec<AllowRule>, skip_public_blocks: bool) -> Self {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<KeywordUse>> = Vec::new();
         let mut unconditional = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             if rule.spec.keywords.is_empty() {
                 unconditional.push(i);
             }
             for kw in &rule.spec.keywords {
-                let kw = kw.to_ascii_lowercase().into_bytes();
-                match patterns.iter().position(|p| *p == kw) {
-                    Some(p) => keyword_rules[p].push(i),
+                let lower = kw.to_ascii_lowercase().into_bytes();
+                let keyword_use = KeywordUse {
+                    rule: i,
+                    exact: rule
+                        .exact_keywords
+                        .then(|| kw.as_bytes().to_vec().into_boxed_slice()),
+                };
+                match patterns.iter().position(|p| *p == lower) {
+                    Some(p) => keyword_rules[p].push(keyword_use),
                     None => {
-                        patterns.push(kw);
-                        keyword_rules.push(vec![i]);
+                        patterns.push(lower);
+                        keyword_rules.push(vec![keyword_use]);
                     }
                 }
             }
         }
-        let keywords = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-                    .map_err(|e| ConfigError::Keywords(e.to_string()))?,
-            )
-        };
-        Ok(Scanner {
+        Scanner {
             rules,
-            keywords,
+            keywords: KeywordSet::new(&patterns),
             keyword_rules,
             unconditional,
             allow,
             skip_public_blocks,
-        })
+        }
     }
 
     /// The rules this scanner runs, user rules first.
@@ -180,39 +197,49 @@ impl Scanner {
         render(&self.rules, content, &hits, location)
     }
 
-    /// Every rule whose keyword occurs in `content`, plus the keyword-less ones.
-    fn triggered_rules(&self, content: &[u8]) -> Vec<usize> {
-        let mut on = vec![false; self.rules.len()];
-        for &i in &self.unconditional {
-            on[i] = true;
-        }
-        if let Some(ac) = &self.keywords {
-            let mut seen = vec![false; self.keyword_rules.len()];
-            let mut left = seen.len();
-            for m in ac.find_overlapping_iter(content) {
-                let p = m.pattern().as_usize();
-                if !seen[p] {
-                    seen[p] = true;
-                    for &r in &self.keyword_rules[p] {
-                        on[r] = true;
+    /// Where each rule must search: a window around every occurrence of a built-in rule's
+    /// keyword, the whole input for user rules whose keyword occurs and for keyword-less
+    /// rules. Sorted by rule, then position.
+    fn plan(&self, content: &[u8]) -> Vec<Search> {
+        let whole = |rule| Search {
+            rule,
+            window: 0..content.len(),
+            keyword: None,
+        };
+        let mut searches: Vec<Search> = self.unconditional.iter().map(|&r| whole(r)).collect();
+        let mut whole_file = vec![false; self.rules.len()];
+        self.keywords.find_all(content, |pattern, at| {
+            for u in &self.keyword_rules[pattern] {
+                if u.exact
+                    .as_deref()
+                    .is_some_and(|kw| kw != &content[at.clone()])
+                {
+                    continue;
+                }
+                match self.rules[u.rule].reach {
+                    Some(reach) => searches.push(Search {
+                        rule: u.rule,
+                        window: at.start.saturating_sub(reach)..content.len().min(at.end + reach),
+                        keyword: Some(at.clone()),
+                    }),
+                    None if !whole_file[u.rule] => {
+                        whole_file[u.rule] = true;
+                        searches.push(whole(u.rule));
                     }
-                    left -= 1;
-                    if left == 0 {
-                        break;
-                    }
+                    None => {}
                 }
             }
-        }
-        on.iter()
-            .enumerate()
-            .filter_map(|(i, &o)| o.then_some(i))
-            .collect()
+        });
+        searches.sort_by_key(|s| (s.rule, s.window.start));
+        searches
     }
 
     fn find(&self, path: &str, content: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
         let is_doc = is_doc_path(path);
-        for r in self.triggered_rules(content) {
+        let searches = self.plan(content);
+        for group in searches.chunk_by(|a, b| a.rule == b.rule) {
+            let r = group[0].rule;
             let rule = &self.rules[r];
             if !rule.applies_to(path)
                 || (rule.spec.skip_docs && is_doc)
@@ -228,43 +255,61 @@ impl Scanner {
             let mut block_marker = BlockMarker::default();
             let mut accepted = 0;
             let matcher = rule.matcher();
-            for caps in matcher.regex.captures_iter(content) {
-                // The report keeps at most this many per input; more candidates are noise and
-                // would only cost memory.
-                if accepted == MAX_FINDINGS_PER_FILE {
-                    break;
-                }
-                let Some(whole) = caps.get(0) else { continue };
-                let secret = matcher
-                    .secret_idx
-                    .and_then(|i| caps.get(i))
-                    .map_or(whole.range(), |m| m.range());
-                let value = &content[secret.clone()];
-                if value.is_empty()
-                    || shannon_entropy(value) < rule.spec.min_entropy
-                    || !check_passes(rule.spec.check, value)
-                    || rule.allow.iter().any(|a| a.allows(path, value))
-                    || self
-                        .allow
-                        .iter()
-                        .any(|a| !a.is_path_only() && a.allows(path, value))
-                {
-                    continue;
-                }
-                let mask_end = match &rule.spec.block_end {
-                    Some(marker) => {
-                        block_marker.line_end_after(content, secret.end, marker.as_bytes())
+            let mut locs = matcher.regex.capture_locations();
+            for Window {
+                span: window,
+                keywords,
+            } in merge_windows(group)
+            {
+                // Searching `content[..window.end]` from `window.start` keeps the context
+                // before the window for `^` and fences; the end is cut, which only matters
+                // for candidates that do not contain a keyword occurrence (dropped below).
+                let haystack = &content[..window.end];
+                let mut at = window.start;
+                while at < window.end && accepted < MAX_FINDINGS_PER_FILE {
+                    let Some(whole) = matcher.regex.captures_read_at(&mut locs, haystack, at)
+                    else {
+                        break;
+                    };
+                    at = if whole.end() > whole.start() {
+                        whole.end()
+                    } else {
+                        whole.end() + 1
+                    };
+                    if !contains_keyword(&keywords, whole.range()) {
+                        continue;
                     }
-                    None => secret.end,
-                };
-                accepted += 1;
-                hits.push(Hit {
-                    rule: r,
-                    start: whole.start(),
-                    end: whole.end(),
-                    secret,
-                    mask_end,
-                });
+                    let secret = matcher
+                        .secret_idx
+                        .and_then(|i| locs.get(i))
+                        .map_or(whole.range(), |(s, e)| s..e);
+                    let value = &content[secret.clone()];
+                    if value.is_empty()
+                        || shannon_entropy(value) < rule.spec.min_entropy
+                        || !check_passes(rule.spec.check, value)
+                        || rule.allow.iter().any(|a| a.allows(path, value))
+                        || self
+                            .allow
+                            .iter()
+                            .any(|a| !a.is_path_only() && a.allows(path, value))
+                    {
+                        continue;
+                    }
+                    let mask_end = match &rule.spec.block_end {
+                        Some(marker) => {
+                            block_marker.line_end_after(content, secret.end, marker.as_bytes())
+                        }
+                        None => secret.end,
+                    };
+                    accepted += 1;
+                    hits.push(Hit {
+                        rule: r,
+                        start: whole.start(),
+                        end: whole.end(),
+                        secret,
+                        mask_end,
+                    });
+                }
             }
         }
         if self.skip_public_blocks && !hits.is_empty() {
@@ -275,6 +320,52 @@ impl Scanner {
         }
         dedupe(&self.rules, hits)
     }
+}
+
+/// A merged search window of one rule.
+struct Window {
+    span: Range<usize>,
+    /// Keyword occurrences inside (sorted by start), or `None` when any match counts.
+    keywords: Option<Vec<Range<usize>>>,
+}
+
+/// Merges one rule's overlapping windows (sorted by start).
+fn merge_windows(group: &[Search]) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    for s in group {
+        match out.last_mut() {
+            Some(last) if s.window.start <= last.span.end => {
+                last.span.end = last.span.end.max(s.window.end);
+                match (&mut last.keywords, &s.keyword) {
+                    (Some(k), Some(kw)) => k.push(kw.clone()),
+                    (k, _) => *k = None,
+                }
+            }
+            _ => out.push(Window {
+                span: s.window.clone(),
+                keywords: s.keyword.clone().map(|k| vec![k]),
+            }),
+        }
+    }
+    for w in &mut out {
+        if let Some(k) = &mut w.keywords {
+            k.sort_by_key(|r| r.start);
+        }
+    }
+    out
+}
+
+/// True when `keywords` is `None` (any match counts) or one of the occurrences lies inside
+/// `span`.
+fn contains_keyword(keywords: &Option<Vec<Range<usize>>>, span: Range<usize>) -> bool {
+    let Some(keywords) = keywords else {
+        return true;
+    };
+    let first = keywords.partition_point(|k| k.start < span.start);
+    keywords[first..]
+        .iter()
+        .take_while(|k| k.start < span.end)
+        .any(|k| k.end <= span.end)
 }
 
 /// True for documentation files (see [`DOC_PATHS`]).

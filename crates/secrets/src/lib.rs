@@ -4,9 +4,13 @@
 //! Trivy-compatible IDs where Trivy has the rule), the user config that adds, disables and
 //! allows rules, and the engine that runs them:
 //!
-//! 1. an Aho-Corasick pass over the bytes finds which rules' keywords occur;
-//! 2. only those rules' regexes run (the `regex` crate: no backtracking, and every rule's
-//!    match length is bounded, so a file costs time linear in its size whatever it holds);
+//! 1. one keyword pass over the bytes (case-insensitive, anchored on rare three-byte windows,
+//!    see `keywords`) finds every occurrence of every rule's keywords;
+//! 2. only those rules' regexes run, and a built-in rule's only on the windows around its
+//!    keyword occurrences (every built-in match contains a keyword and has a bounded length;
+//!    user rules keep Trivy's file-level keyword semantics). The `regex` crate never
+//!    backtracks and every rule's match length is bounded, so a file costs time linear in its
+//!    size whatever it holds;
 //! 3. candidates pass entropy gates, format checks (GitHub's CRC32 checksum, JWT structure,
 //!    base64 `user:password`) and allow rules (tests, examples, placeholders, public PEM
 //!    blocks, and the user's own);
@@ -35,6 +39,7 @@ mod config;
 mod engine;
 mod fs;
 mod image_config;
+mod keywords;
 mod results;
 mod rule;
 mod text;

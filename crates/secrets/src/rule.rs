@@ -126,6 +126,18 @@ pub struct RuleError {
     pub message: String,
 }
 
+/// Where a rule comes from, which decides how its keywords are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The built-in catalogue: every match contains one of the rule's keywords (the tests
+    /// check this for every rule), so the regex only runs near keyword occurrences, keywords
+    /// are matched with the regex's own case sensitivity, and the regex is built on first use.
+    Builtin,
+    /// A user rule: Trivy's semantics, where keywords are a case-insensitive file-level
+    /// prefilter and the regex runs over the whole file once any keyword occurs.
+    User,
+}
+
 /// A compiled rule. The regex is checked when the rule is compiled but, for built-in rules,
 /// only built the first time the rule's keyword occurs: most scans need a fraction of the
 /// catalogue, and building every regex up front would dominate a small scan.
@@ -135,6 +147,12 @@ pub(crate) struct Rule {
     matcher: OnceLock<Matcher>,
     pub path: Option<Regex>,
     pub allow: Vec<AllowRule>,
+    /// For built-in rules: the longest match, so every match lies within this many bytes of
+    /// a keyword occurrence it contains. `None` for user rules (the whole file is searched).
+    pub reach: Option<usize>,
+    /// Keywords must occur with this exact case (a built-in rule whose regex is
+    /// case-sensitive); otherwise they are matched case-insensitively.
+    pub exact_keywords: bool,
 }
 
 /// A rule's built regex and the index of its secret group.
@@ -230,8 +248,9 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
     build_regex(pattern)
 }
 
-/// Parses a rule regex and checks its match length is bounded (see [`compile_regex`]).
-fn check_regex(pattern: &str) -> Result<(), String> {
+/// Parses a rule regex and checks its match length is bounded (see [`compile_regex`]);
+/// returns that bound.
+fn check_regex(pattern: &str) -> Result<usize, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -240,21 +259,16 @@ fn check_regex(pattern: &str) -> Result<(), String> {
         .parse(pattern)
         .map_err(|e| format!("invalid regex: {e}"))?;
     match hir.properties().maximum_len() {
-        Some(n) if n <= MAX_MATCH_LEN => {}
-        Some(n) => {
-            return Err(format!(
-                "regex can match {n} bytes; the limit is {MAX_MATCH_LEN} (lower the repetition bounds)"
-            ));
-        }
-        None => {
-            return Err(
-                "regex has an unbounded repetition (`+`, `*` or `{n,}`); give it an upper bound \
-                 such as `{1,256}` so matching stays linear"
-                    .into(),
-            );
-        }
+        Some(n) if n <= MAX_MATCH_LEN => Ok(n),
+        Some(n) => Err(format!(
+            "regex can match {n} bytes; the limit is {MAX_MATCH_LEN} (lower the repetition bounds)"
+        )),
+        None => Err(
+            "regex has an unbounded repetition (`+`, `*` or `{n,}`); give it an upper bound \
+             such as `{1,256}` so matching stays linear"
+                .into(),
+        ),
     }
-    Ok(())
 }
 
 /// Builds a checked regex.
@@ -270,9 +284,9 @@ fn build_regex(pattern: &str) -> Result<Regex, String> {
 
 impl Rule {
     /// Compiles a rule; `line` is where it was declared, for errors. The regex is checked
-    /// now; it is built now when `eager`, else on first use (built-in rules, whose regexes
-    /// are known to build).
-    pub fn compile(spec: RuleSpec, line: Option<u64>, eager: bool) -> Result<Self, RuleError> {
+    /// now; it is built now for user rules, on first use for built-in ones (whose regexes are
+    /// known to build).
+    pub fn compile(spec: RuleSpec, line: Option<u64>, origin: Origin) -> Result<Self, RuleError> {
         let err = |message: String| RuleError {
             rule: spec.id.clone(),
             line,
@@ -281,9 +295,9 @@ impl Rule {
         if spec.id.trim().is_empty() {
             return Err(err("`id` is empty".into()));
         }
-        check_regex(&spec.regex).map_err(err)?;
+        let max_len = check_regex(&spec.regex).map_err(err)?;
         let matcher = OnceLock::new();
-        if eager {
+        if origin == Origin::User {
             let _ = matcher.set(Matcher::build(&spec).map_err(err)?);
         }
         let path = spec
@@ -306,11 +320,16 @@ impl Rule {
                 spec.min_entropy
             )));
         }
+        let builtin = origin == Origin::Builtin;
+        // A case-insensitive group anywhere (`(?i)`, `(?i:...)`) may cover the keyword.
+        let exact_keywords = builtin && !spec.regex.contains("(?i");
         Ok(Rule {
             spec,
             matcher,
             path,
             allow,
+            reach: builtin.then_some(max_len),
+            exact_keywords,
         })
     }
 
@@ -347,7 +366,7 @@ mod tests {
     #[test]
     fn rule_error_names_rule_and_line() {
         let spec = RuleSpec::new("my-rule", "Custom", Severity::High, "t", "(unclosed");
-        let e = Rule::compile(spec, Some(7), true).unwrap_err();
+        let e = Rule::compile(spec, Some(7), Origin::User).unwrap_err();
         let text = e.to_string();
         assert!(
             text.starts_with("rule `my-rule` (line 7): invalid regex"),
