@@ -10,4 +10,6 @@
 //! Must not touch: image scanning, vulnerability data, report renderers, CLI parsing.
 #![deny(missing_docs)]
 
+pub mod enrich;
 pub mod event;
+pub mod sensor;
