@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 pub struct Event {
     /// Wall-clock time of the event, nanoseconds since the Unix epoch.
     pub ts: u64,
-    /// Sequence number in the stream (`evt.num`), starting at 1; 0 when unknown.
+    /// Sequence number in the stream (`evt.num`), starting at 1; 0 when unknown (replay then
+    /// numbers events by position: upstream rules treat `evt.num=0` as "never").
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub num: u64,
     /// Syscall name as Falco spells it (`execve`, `openat`, `connect`, ...): `evt.type`.
