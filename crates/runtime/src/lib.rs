@@ -16,8 +16,10 @@ pub mod engine;
 pub mod enrich;
 pub mod event;
 pub mod fields;
+pub mod live;
 pub mod output;
 pub mod replay;
+pub mod respond;
 pub mod rules;
 pub mod sensor;
 

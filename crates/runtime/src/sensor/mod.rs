@@ -398,8 +398,11 @@ fn run(
     };
     let mut last_stats = Instant::now();
     while !stop.load(Ordering::Relaxed) && !consumer_gone.get() {
-        // An error here is EINTR or the callback's stop signal; the loop condition decides.
+        // Waits for a forced wake-up or the interval, then drains: with batched wake-ups
+        // most records arrive without one, and libbpf's poll only reads rings that woke it.
+        // An error is EINTR or the callback's stop signal; the loop condition decides.
         let _ = ring.poll(poll_interval);
+        let _ = ring.consume();
         if last_stats.elapsed() >= Duration::from_secs(1) {
             *shared_stats.lock().unwrap_or_else(|e| e.into_inner()) =
                 snapshot(read_stats(&loaded.maps.stats));
