@@ -39,6 +39,10 @@ fn engine(extra_files: &[&str]) -> Engine {
     .unwrap()
 }
 
+/// Tests take turns: parallel sensors on a 2-CPU machine slow each other's consumers down,
+/// and each test's behaviour is cleaner to attribute alone.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `None` (after a loud message) when this machine cannot load eBPF.
 fn start() -> Option<LiveSource> {
     match check_bpf_available() {
@@ -58,15 +62,18 @@ fn start() -> Option<LiveSource> {
 /// Runs `script` under `sh -c` with the sensor on and returns the events of that shell and
 /// its descendants.
 fn events_of_shell(script: &str) -> Option<Vec<Event>> {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut source = start()?;
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let owned = script.to_string();
+    let (all, child) = observe(&mut source, move || {
+        Command::new("sh")
+            .arg("-c")
+            .arg(owned)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    });
     assert!(child.status.code().is_some(), "{script}: {child:?}");
-    let all = drain(&mut source);
     // The shell's pid is the one whose execve of `sh -c SCRIPT` we saw.
     let roots: BTreeSet<i64> = all
         .iter()
@@ -91,14 +98,25 @@ fn events_of_shell(script: &str) -> Option<Vec<Event>> {
     )
 }
 
-/// Collects events for a short while after the behaviour (the ring drains every 100 ms).
-fn drain(source: &mut LiveSource) -> Vec<Event> {
+/// Runs `behaviour` on another thread while consuming events (enrichment reads runtime
+/// state that a `--rm` container deletes when it ends), then collects for a short while
+/// after it (the ring drains every 100 ms).
+fn observe<T: Send + 'static>(
+    source: &mut LiveSource,
+    behaviour: impl FnOnce() -> T + Send + 'static,
+) -> (Vec<Event>, T) {
+    let worker = std::thread::spawn(behaviour);
     let mut all = Vec::new();
+    while !worker.is_finished() {
+        if let Some(ev) = source.next_event(Instant::now() + Duration::from_millis(20)) {
+            all.push(ev);
+        }
+    }
     let deadline = Instant::now() + Duration::from_millis(600);
     while let Some(ev) = source.next_event(deadline) {
         all.push(ev);
     }
-    all
+    (all, worker.join().expect("behaviour thread"))
 }
 
 fn fired(engine: &Engine, events: &[Event]) -> BTreeSet<String> {
@@ -145,16 +163,21 @@ fn ensure_image() {
         )
         .unwrap();
         std::fs::write(r.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").unwrap();
-        let tar = Command::new("tar")
+        let out = tempfile::tempdir().unwrap();
+        let tarball = out.path().join("rootfs.tar");
+        let st = Command::new("tar")
             .arg("-C")
             .arg(r)
-            .args(["-c", "."])
-            .stdout(Stdio::piped())
-            .spawn()
+            .arg("-cf")
+            .arg(&tarball)
+            .arg(".")
+            .status()
             .unwrap();
+        assert!(st.success(), "tar of the rootfs");
         let st = Command::new("podman")
-            .args(["import", "--change", "CMD [\"/bin/sh\"]", "-", IMAGE])
-            .stdin(tar.stdout.unwrap())
+            .args(["import", "--change", "CMD [\"/bin/sh\"]"])
+            .arg(&tarball)
+            .arg(IMAGE)
             .stdout(Stdio::null())
             .status()
             .unwrap();
@@ -166,33 +189,39 @@ fn ensure_image() {
 /// on; returns the events attributed to that container.
 fn events_of_container(name: &str, flags: &[&str], cmd: &[&str]) -> Option<Vec<Event>> {
     ensure_image();
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut source = start()?;
     let _ = Command::new("podman").args(["rm", "-f", name]).output();
-    let out = Command::new("podman")
-        .args([
-            "run",
-            "--rm",
-            "--name",
-            name,
-            "--runtime",
-            "runc",
-            "--network",
-            "none",
-        ])
-        .args([
-            "--ulimit",
-            "nofile=20000:20000",
-            "--ulimit",
-            "nproc=4096:4096",
-        ])
-        .args(flags)
-        .arg(IMAGE)
-        .args(cmd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let mut args: Vec<String> = [
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--runtime",
+        "runc",
+        "--network",
+        "none",
+    ]
+    .into_iter()
+    .chain([
+        "--ulimit",
+        "nofile=20000:20000",
+        "--ulimit",
+        "nproc=4096:4096",
+    ])
+    .chain(flags.iter().copied())
+    .chain([IMAGE])
+    .chain(cmd.iter().copied())
+    .map(String::from)
+    .collect();
+    let (all, out) = observe(&mut source, move || {
+        Command::new("podman")
+            .args(std::mem::take(&mut args))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    });
     assert!(out.status.code().is_some(), "{out:?}");
-    let all = drain(&mut source);
     Some(
         all.into_iter()
             .filter(|e| e.container.as_ref().is_some_and(|c| c.name == name))
@@ -309,8 +338,9 @@ fn shell_in_a_container_is_attributed_and_detected() {
 #[ignore = "privileged: loads eBPF and runs podman"]
 fn container_connection_to_a_loopback_listener_redirecting_stdio() {
     let name = format!("osprey-nc-{}", std::process::id());
-    let script =
-        "nc -l -p 4444 -s 127.0.0.1 >/dev/null & sleep 0.3; nc 127.0.0.1 4444 -e /bin/true; wait";
+    // busybox sh runs applets through /proc/self/exe (comm `exe`, as Falco would see it too)
+    // unless given a path, so the client runs as /bin/nc.
+    let script = "nc -l -p 4444 >/dev/null & sleep 0.3; /bin/nc 127.0.0.1 4444 -e /bin/true; wait";
     let Some(events) = events_of_container(&name, &[], &["sh", "-c", script]) else {
         return;
     };
@@ -364,13 +394,13 @@ fn kernel_module_load_attempt_in_a_privileged_container() {
 #[ignore = "privileged: loads eBPF and runs podman"]
 fn mount_in_a_privileged_container() {
     let name = format!("osprey-mount-{}", std::process::id());
-    let script = "mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && umount /mnt/t";
+    let script = "mkdir -p /mnt/t && /bin/mount -t tmpfs none /mnt/t && /bin/umount /mnt/t";
     let Some(events) = events_of_container(&name, &["--privileged"], &["sh", "-c", script]) else {
         return;
     };
     let mount = events
         .iter()
-        .find(|e| e.evt_type == "mount")
+        .find(|e| e.evt_type == "mount" && e.thread.name == "mount")
         .expect("mount syscall");
     assert_eq!(mount.args["dir"].render(), "/mnt/t");
     assert_eq!(mount.res, 0);
@@ -409,6 +439,7 @@ fn benign_baseline_fires_no_stable_rule() {
 #[test]
 #[ignore = "privileged: loads eBPF"]
 fn startup_report_and_counters() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(source) = start() else { return };
     let report = source.report().clone();
     assert_eq!(report.hooks.len(), 4);

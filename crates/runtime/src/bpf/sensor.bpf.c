@@ -132,6 +132,28 @@ static __always_inline __u32 tty_dev(struct task_struct *task)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 }
 
+/* Kernels before 6.15 call the field `parent`. */
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+};
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+}
+
+static __always_inline void cgroup_names(struct kernfs_node *leaf, char *parent_out, char *leaf_out)
+{
+	if (!leaf)
+		return;
+	bpf_probe_read_kernel_str(leaf_out, CGROUP_NAME_MAX, BPF_CORE_READ(leaf, name));
+	struct kernfs_node *parent = kn_parent(leaf);
+	if (parent)
+		bpf_probe_read_kernel_str(parent_out, CGROUP_NAME_MAX, BPF_CORE_READ(parent, name));
+}
+
 SEC("raw_tracepoint/sched_process_exec")
 int handle_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -164,6 +186,16 @@ int handle_exec(struct bpf_raw_tracepoint_args *ctx)
 	const unsigned char *dname = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
 	n = bpf_probe_read_kernel_str(r->exe_name, sizeof(r->exe_name), dname);
 	r->exe_name_len = n < 0 ? 0 : n;
+
+	__builtin_memset(r->cgroup, 0, sizeof(r->cgroup));
+	struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+	cgroup_names(BPF_CORE_READ(cgroups, dfl_cgrp, kn), r->cgroup[0], r->cgroup[1]);
+	int memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (memory_id >= 0 && memory_id < 12) {
+		struct cgroup_subsys_state *css = BPF_CORE_READ(cgroups, subsys[memory_id]);
+		if (css)
+			cgroup_names(BPF_CORE_READ(css, cgroup, kn), r->cgroup[2], r->cgroup[3]);
+	}
 
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	__u64 start = BPF_CORE_READ(mm, arg_start);

@@ -10,6 +10,8 @@
 /* argv bytes copied at exec (NUL-separated, as in /proc/PID/cmdline). */
 #define ARGV_MAX 2048
 #define EXE_NAME_MAX 64
+/* A cgroup directory name (`libpod-<64 hex>`, `cri-containerd-<64 hex>.scope`, ...). */
+#define CGROUP_NAME_MAX 128
 #define SYSCALL_SLOTS 512
 
 enum record_kind {
@@ -91,6 +93,9 @@ struct exec_record {
 	__u16 argv_len;
 	__u16 _pad;
 	char exe_name[EXE_NAME_MAX];  /* dentry name of the executed file (memfd:NAME for memfds) */
+	/* Container attribution: parent and leaf directory names of the task's cgroup in the
+	 * default (v2) hierarchy, then in the v1 memory hierarchy; empty where absent. */
+	char cgroup[4][CGROUP_NAME_MAX];
 	char filename[STR_MAX];
 	char argv[ARGV_MAX];
 };
@@ -105,7 +110,7 @@ struct fork_record {
 _Static_assert(sizeof(struct record_header) == 88, "record_header layout");
 _Static_assert(sizeof(struct sock_tuple) == 48, "sock_tuple layout");
 _Static_assert(__builtin_offsetof(struct syscall_record, data) == 216, "syscall_record layout");
-_Static_assert(__builtin_offsetof(struct exec_record, argv) == 1200, "exec_record layout");
+_Static_assert(__builtin_offsetof(struct exec_record, argv) == 1712, "exec_record layout");
 _Static_assert(sizeof(struct fork_record) == 96, "fork_record layout");
 
 #endif

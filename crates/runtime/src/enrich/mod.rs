@@ -48,7 +48,7 @@ struct Proc {
     start_ts: u64,
     is_exe_from_memfd: bool,
     is_exe_upper_layer: bool,
-    mnt_ns: u64,
+    container: Option<ContainerInfo>,
     fds: HashMap<i64, Fd>,
 }
 
@@ -59,8 +59,8 @@ pub struct Enricher {
     state_roots: StateRoots,
     procs: HashMap<u32, Proc>,
     users: users::Users,
-    /// Container of each mount namespace; `None` = the host (or not a container).
-    containers: HashMap<u64, Option<ContainerInfo>>,
+    /// Metadata of each container seen, by full id.
+    containers: HashMap<String, ContainerInfo>,
     /// Overlay upper directory of each container (for `proc.is_exe_upper_layer`).
     upper_dirs: HashMap<String, Option<PathBuf>>,
     num: u64,
@@ -231,6 +231,9 @@ impl Enricher {
     fn proc_from_procfs(&mut self, pid: u32) -> Option<Proc> {
         let s = procfs::snapshot(&self.proc_root, pid)?;
         let exe = s.argv.first().cloned().unwrap_or_default();
+        let cgroup = std::fs::read_to_string(self.proc_root.join(pid.to_string()).join("cgroup"))
+            .unwrap_or_default();
+        let container = self.container_for(&cgroup);
         Some(Proc {
             pid,
             ppid: s.ppid,
@@ -244,7 +247,7 @@ impl Enricher {
             vpgid: s.pgrp,
             loginuid: s.loginuid,
             start_ts: self.epoch(s.start_boot_ns),
-            mnt_ns: s.mnt_ns,
+            container,
             ..Default::default()
         })
     }
@@ -262,7 +265,6 @@ impl Enricher {
                 } else {
                     i64::from(h.loginuid)
                 },
-                mnt_ns: h.mnt_ns,
                 ..Default::default()
             });
             self.procs.insert(h.tgid, p);
@@ -272,17 +274,19 @@ impl Enricher {
         p
     }
 
-    /// The container of a mount namespace, resolved once from a live member's cgroup file.
-    fn container_of(&mut self, mnt_ns: u64, pid: u32) -> Option<ContainerInfo> {
-        if let Some(known) = self.containers.get(&mnt_ns) {
-            return known.clone();
+    /// The container a cgroup file's text names, with its metadata (read once per container).
+    fn container_for(&mut self, cgroup: &str) -> Option<ContainerInfo> {
+        let m = container_from_cgroup(cgroup)?;
+        if let Some(known) = self.containers.get(&m.id) {
+            return Some(known.clone());
         }
-        let cgroup =
-            std::fs::read_to_string(self.proc_root.join(pid.to_string()).join("cgroup")).ok()?;
-        let info =
-            container_from_cgroup(&cgroup).map(|m| Arc::new(describe(&self.state_roots, &m)));
-        self.containers.insert(mnt_ns, info.clone());
-        info
+        let info = Arc::new(describe(&self.state_roots, &m));
+        // Runtimes write their state before starting the container; a container found with
+        // no state yet (or already removed) is asked about again at its next event.
+        if !info.0.name.is_empty() || !info.0.image_repository.is_empty() {
+            self.containers.insert(m.id, info.clone());
+        }
+        Some(info)
     }
 
     /// Whether `exepath` of a process in container `id` lives in the overlay's upper layer.
@@ -357,9 +361,8 @@ impl Enricher {
 
     fn base_event(&mut self, h: &Header, evt_type: &str, res: i64) -> Event {
         let ts = self.epoch(h.ts_boot_ns);
-        let mnt_ns = h.mnt_ns;
-        let container = self.container_of(mnt_ns, h.tgid);
         let p = self.ensure(h).clone();
+        let container = p.container.clone();
         let (view, root) = match &container {
             Some(c) => (
                 c.0.id.clone(),
@@ -472,8 +475,10 @@ impl Enricher {
                 filename,
                 exe_name,
                 argv,
+                cgroup,
             } => {
                 let pid = header.tgid;
+                let container = self.container_for(&cgroup);
                 let fresh_cwd =
                     std::fs::read_link(self.proc_root.join(pid.to_string()).join("cwd"))
                         .ok()
@@ -504,12 +509,12 @@ impl Enricher {
                 } else {
                     i64::from(header.loginuid)
                 };
-                p.mnt_ns = header.mnt_ns;
+                p.container = container.clone();
                 // Open descriptors marked close-on-exec are gone; others keep their names.
                 p.fds.clear();
                 let exepath = p.exepath.clone();
-                let upper = match self.container_of(header.mnt_ns, pid) {
-                    Some(c) => self.in_upper_layer(&c.0.id.clone(), pid, &exepath),
+                let upper = match container {
+                    Some(c) => self.in_upper_layer(&c.0.id, pid, &exepath),
                     None => false,
                 };
                 self.procs

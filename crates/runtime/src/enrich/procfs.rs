@@ -18,7 +18,6 @@ pub(crate) struct ProcSnapshot {
     pub loginuid: i64,
     /// Start time in `CLOCK_BOOTTIME` nanoseconds.
     pub start_boot_ns: u64,
-    pub mnt_ns: u64,
 }
 
 /// Clock ticks per second of `/proc/PID/stat` times.
@@ -42,13 +41,6 @@ pub(crate) fn parse_stat(text: &str) -> Option<(String, u32, u32, u32, u32, u64)
     let tty = rest.get(4)?.parse::<i64>().ok()? as u32;
     let start_ticks: u64 = rest.get(19)?.parse().ok()?;
     Some((comm, ppid, pgrp, sid, tty, start_ticks))
-}
-
-/// Inode of a `/proc/PID/ns/*` link (`mnt:[4026531832]`).
-pub(crate) fn ns_inode(link: &Path) -> Option<u64> {
-    let target = std::fs::read_link(link).ok()?;
-    let t = target.to_str()?;
-    t.split_once('[')?.1.strip_suffix(']')?.parse().ok()
 }
 
 /// Reads one process; `None` when it is gone.
@@ -80,7 +72,6 @@ pub(crate) fn snapshot(proc_root: &Path, pid: u32) -> Option<ProcSnapshot> {
         pgrp,
         loginuid,
         start_boot_ns: start_ticks * (1_000_000_000 / clock_ticks()),
-        mnt_ns: ns_inode(&dir.join("ns/mnt")).unwrap_or(0),
     })
 }
 
@@ -115,7 +106,7 @@ mod tests {
         let me = snapshot(Path::new("/proc"), std::process::id()).unwrap();
         assert_eq!(me.pid, std::process::id());
         assert!(!me.exepath.is_empty() && !me.argv.is_empty());
-        assert!(me.mnt_ns > 0 && me.start_boot_ns > 0);
+        assert!(me.start_boot_ns > 0);
         assert!(all_pids(Path::new("/proc")).contains(&std::process::id()));
     }
 }

@@ -70,6 +70,7 @@ fn exec(h: Header, filename: &str, argv: &[&str]) -> Record {
         filename: filename.into(),
         exe_name: filename.rsplit('/').next().unwrap().into(),
         argv: argv.iter().map(|s| s.to_string()).collect(),
+        cgroup: "0::/\n4:memory:/\n".into(),
     }
 }
 
@@ -349,9 +350,17 @@ fn a_process_in_a_podman_cgroup_gets_its_container() {
         ..Default::default()
     };
     let mut e = Enricher::with_roots(proc.path().into(), roots);
-    let mut h = header(300, 100, "sh");
-    h.mnt_ns = 4026532000;
-    let ev = e.enrich(exec(h.clone(), "/bin/sh", &["sh"])).unwrap();
+    // Seeded from /proc: pid 300 is in the container.
+    let ev = e
+        .enrich(syscall(
+            header(300, 100, "sh"),
+            87,
+            0,
+            [0; 6],
+            [b"/x\0", b""],
+            None,
+        ))
+        .unwrap();
     let c = ev.container.as_ref().unwrap();
     assert_eq!(
         (
@@ -362,8 +371,50 @@ fn a_process_in_a_podman_cgroup_gets_its_container() {
         ),
         (&CID[..12], "t1", "localhost/bb", "1")
     );
-    // The namespace is remembered: a process that already exited still gets attributed.
-    h.tgid = 301;
-    let ev = e.enrich(exec(h, "/bin/ls", &["ls"])).unwrap();
+    // A process unknown to /proc is attributed by the cgroup names its exec record carries,
+    // and its children inherit the container.
+    let Record::Exec {
+        header: h,
+        syscall_nr,
+        tty,
+        sid,
+        vpgid,
+        filename,
+        exe_name,
+        argv,
+        ..
+    } = exec(header(301, 100, "ls"), "/bin/ls", &["ls"])
+    else {
+        unreachable!()
+    };
+    let cgroup = format!("0::/libpod_parent/libpod-{CID}\n4:memory:/libpod_parent/libpod-{CID}\n");
+    let ev = e
+        .enrich(Record::Exec {
+            header: h,
+            syscall_nr,
+            tty,
+            sid,
+            vpgid,
+            filename,
+            exe_name,
+            argv,
+            cgroup,
+        })
+        .unwrap();
     assert_eq!(ev.container.unwrap().id, &CID[..12]);
+    e.enrich(Record::Fork {
+        header: header(301, 100, "ls"),
+        child: 302,
+    });
+    let ev = e
+        .enrich(syscall(
+            header(302, 301, "ls"),
+            87,
+            0,
+            [0; 6],
+            [b"/y\0", b""],
+            None,
+        ))
+        .unwrap();
+    assert_eq!(ev.container.unwrap().name, "t1");
 }

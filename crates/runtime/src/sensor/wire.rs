@@ -6,6 +6,7 @@ use std::mem::size_of;
 pub(crate) const COMM_LEN: usize = 16;
 pub(crate) const STR_MAX: usize = 1024;
 pub(crate) const EXE_NAME_MAX: usize = 64;
+pub(crate) const CGROUP_NAME_MAX: usize = 128;
 
 const REC_EXEC: u32 = 1;
 const REC_FORK: u32 = 2;
@@ -76,6 +77,7 @@ struct RawExecFixed {
     argv_len: u16,
     _pad: u16,
     exe_name: [u8; EXE_NAME_MAX],
+    cgroup: [[u8; CGROUP_NAME_MAX]; 4],
     filename: [u8; STR_MAX],
 }
 
@@ -160,6 +162,9 @@ pub enum Record {
         exe_name: String,
         /// Arguments, argv[0] first.
         argv: Vec<String>,
+        /// The task's cgroups in `/proc/PID/cgroup` form, as far as the kernel record goes
+        /// (parent and leaf directory of the v2 and the v1 memory hierarchy).
+        cgroup: String,
     },
     /// A new process (not a thread).
     Fork {
@@ -230,6 +235,23 @@ fn ip(family: u16, bytes: &[u8; 16]) -> std::net::IpAddr {
     }
 }
 
+/// `0::/PARENT/LEAF` and `4:memory:/PARENT/LEAF` lines from the recorded directory names.
+fn cgroup_text(names: &[[u8; CGROUP_NAME_MAX]; 4]) -> String {
+    let path = |parent: &[u8], leaf: &[u8]| {
+        let (parent, leaf) = (cstr(parent), cstr(leaf));
+        match (parent.as_str(), leaf.as_str()) {
+            (_, "") | (_, "/") => "/".to_string(),
+            ("" | "/", l) => format!("/{l}"),
+            (p, l) => format!("/{p}/{l}"),
+        }
+    };
+    format!(
+        "0::{}\n4:memory:{}\n",
+        path(&names[0], &names[1]),
+        path(&names[2], &names[3])
+    )
+}
+
 /// Splits NUL-separated argv bytes; a missing final NUL (cut command line) keeps the tail.
 pub(crate) fn split_argv(bytes: &[u8]) -> Vec<String> {
     let trimmed = bytes.strip_suffix(&[0]).unwrap_or(bytes);
@@ -259,6 +281,7 @@ pub fn decode(bytes: &[u8]) -> Option<Record> {
                 filename: cstr(&raw.filename),
                 exe_name: cstr(&raw.exe_name),
                 argv: split_argv(&bytes[argv_start..argv_end]),
+                cgroup: cgroup_text(&raw.cgroup),
             })
         }
         REC_FORK => {
@@ -313,7 +336,7 @@ mod tests {
         assert_eq!(size_of::<RawHeader>(), 88);
         assert_eq!(size_of::<RawSockTuple>(), 48);
         assert_eq!(size_of::<RawSyscallFixed>(), 216);
-        assert_eq!(size_of::<RawExecFixed>(), 1200);
+        assert_eq!(size_of::<RawExecFixed>(), 1712);
         assert_eq!(size_of::<RawFork>(), 96);
     }
 
