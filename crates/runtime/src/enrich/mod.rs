@@ -361,8 +361,10 @@ impl Enricher {
 
     fn base_event(&mut self, h: &Header, evt_type: &str, res: i64) -> Event {
         let ts = self.epoch(h.ts_boot_ns);
-        let p = self.ensure(h).clone();
-        let container = p.container.clone();
+        let (container, loginuid) = {
+            let p = self.ensure(h);
+            (p.container.clone(), p.loginuid)
+        };
         let (view, root) = match &container {
             Some(c) => (
                 c.0.id.clone(),
@@ -371,11 +373,13 @@ impl Enricher {
             None => ("host".to_string(), PathBuf::from("/")),
         };
         let (user, group) = self.users.names(&view, &root, h.uid, h.gid);
-        let loginname = if p.loginuid >= 0 {
-            self.users.user(&view, &root, p.loginuid as u32)
+        let loginname = if loginuid >= 0 {
+            self.users.user(&view, &root, loginuid as u32)
         } else {
             String::new()
         };
+        // Borrowed from here on: the fd table is not copied per event.
+        let p = &self.procs[&h.tgid];
         let mut ancestors = Vec::new();
         let mut cursor = p.ppid;
         while cursor != 0 && ancestors.len() < MAX_ANCESTORS {
