@@ -48,6 +48,9 @@ enum Command {
     /// Manage the layer cache.
     #[command(subcommand)]
     Cache(cmd::cache::Command),
+    /// Runtime threat detection: Falco-compatible rules over runtime events.
+    #[command(subcommand)]
+    Runtime(cmd::runtime::Command),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Config(args) => cmd::config::run(args),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Cache(c) => cmd::cache::run(c),
+        Command::Runtime(c) => cmd::runtime::run(c),
         Command::Db(c) => cmd::db::run(c).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -6,4 +6,6 @@ pub mod db;
 pub mod fs;
 pub mod image;
 pub mod policy;
+pub mod runtime;
+pub mod runtime_live;
 pub mod sbom;
