@@ -41,8 +41,7 @@ fn unknown_kill_rule_and_bad_duration_are_refused() {
             "record",
             "--out",
             "/tmp/x.jsonl",
-            "--duration",
-            "-3",
+            "--duration=-3",
         ])
         .output()
         .unwrap();
