@@ -11,7 +11,8 @@
 # No peer: Falco's driver is not installable on this kernel.
 #
 # Usage: bench/runtime.sh [RUNS]   (RUNS default 5; SPAWNS=2000 OPENS=200000 STORM=100000
-#                                   STORM_SECS=5 change the workloads; needs root)
+#                                   STORM_SECS=5 change the workloads; OSPREY=BIN uses a
+#                                   prebuilt binary; needs root and a C compiler)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
@@ -28,9 +29,12 @@ cleanup() {
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh needs root (eBPF)" >&2; exit 1; }
 
-bash "$here/scripts/install-test-deps.sh" >&2
-cargo build --release -q -p osprey --manifest-path "$here/Cargo.toml"
-osprey="$here/target/release/osprey"
+if [ -n "${OSPREY:-}" ]; then
+  osprey=$OSPREY   # a prebuilt binary (e.g. to skip the release build)
+else
+  cargo build --release -q -p osprey --manifest-path "$here/Cargo.toml"
+  osprey="$here/target/release/osprey"
+fi
 cc -O2 -o "$work/loops" "$here/bench/lib/runtime_loops.c"
 
 start_sensor() {
