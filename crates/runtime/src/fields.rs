@@ -124,6 +124,7 @@ pub struct Ctx<'a> {
     cap_effective: OnceCell<String>,
     evt_args: OnceCell<String>,
     time: OnceCell<String>,
+    open_mode: OnceCell<(bool, bool)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -139,6 +140,7 @@ impl<'a> Ctx<'a> {
             cap_effective: OnceCell::new(),
             evt_args: OnceCell::new(),
             time: OnceCell::new(),
+            open_mode: OnceCell::new(),
         }
     }
 }
@@ -277,7 +279,16 @@ fn arg<'a>(ctx: &'a Ctx<'a>, key: &str) -> Option<&'a ArgValue> {
 /// Whether a symbolic flags argument (`O_RDONLY|O_CREAT`) has `flag`.
 fn has_flag(v: Option<&ArgValue>, flag: &str) -> bool {
     match v {
-        Some(ArgValue::Str(s)) => s.split('|').any(|t| t.trim() == flag),
+        Some(ArgValue::Str(s)) => {
+            // Byte scan rather than split: this runs for every open-family rule.
+            let (hay, needle) = (s.as_bytes(), flag.as_bytes());
+            let sep = |c: u8| c == b'|' || c == b' ';
+            (0..=hay.len().saturating_sub(needle.len())).any(|i| {
+                hay[i..].starts_with(needle)
+                    && (i == 0 || sep(hay[i - 1]))
+                    && hay.get(i + needle.len()).is_none_or(|c| sep(*c))
+            })
+        }
         _ => false,
     }
 }
@@ -552,14 +563,14 @@ pub static FIELDS: &[FieldDef] = &[
         ty: FieldType::Bool,
         arg: ArgKind::None,
         desc: "open for reading",
-        get: |c, _| Some(Value::Bool(open_mode(c.ev).0)),
+        get: |c, _| Some(Value::Bool(c.open_mode.get_or_init(|| open_mode(c.ev)).0)),
     },
     FieldDef {
         name: "evt.is_open_write",
         ty: FieldType::Bool,
         arg: ArgKind::None,
         desc: "open for writing",
-        get: |c, _| Some(Value::Bool(open_mode(c.ev).1)),
+        get: |c, _| Some(Value::Bool(c.open_mode.get_or_init(|| open_mode(c.ev)).1)),
     },
     FieldDef {
         name: "evt.is_open_exec",
