@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 apt_pkgs=(docker-registry skopeo podman runc umoci buildah apache2-utils openssl
           clang llvm libelf-dev zlib1g-dev pkg-config bpftool time hyperfine jq
-          python3-venv debootstrap rpm
+          python3-venv debootstrap rpm busybox-static
           golang-go golang-github-coreos-bbolt-dev)  # the last two: ../shared/tools/trivy-db (bench/parity.sh)
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -3,8 +3,8 @@
 //! Owns the runtime event model ([`event::Event`], also the JSON Lines record/replay format),
 //! the Falco-compatible rule language (loading in [`rules`], condition compilation in
 //! [`condition`], field extraction in [`fields`]), the [`engine`] that evaluates events, alert
-//! [`output`] sinks and [`replay`]. The eBPF event source lives beside them and meets them only
-//! at [`event::Event`]: field extraction reads an `Event`, condition compilation knows fields
+//! [`output`] sinks and [`replay`]. The eBPF event source ([`sensor`], [`enrich`], [`live`])
+//! and the [`respond`] actions live beside them and meet them only at [`event::Event`]: field extraction reads an `Event`, condition compilation knows fields
 //! only through the fields table, and the sensor produces `Event`s already enriched with
 //! process, fd and container state, so rules evaluate one event with no engine-side state.
 //!
@@ -13,11 +13,15 @@
 
 pub mod condition;
 pub mod engine;
+pub mod enrich;
 pub mod event;
 pub mod fields;
+pub mod live;
 pub mod output;
 pub mod replay;
+pub mod respond;
 pub mod rules;
+pub mod sensor;
 
 /// The upstream Falco stable rules (falcosecurity/rules `falco_rules.yaml`, Apache-2.0), the
 /// default rule set. Provenance in `crates/runtime/rules/SOURCE.txt`.

@@ -7,4 +7,5 @@ pub mod fs;
 pub mod image;
 pub mod policy;
 pub mod runtime;
+pub mod runtime_live;
 pub mod sbom;

@@ -22,6 +22,10 @@ pub enum Command {
     Rules(RulesCommand),
     /// Evaluate a recorded event stream (JSON Lines; `-` for stdin) against rules.
     Replay(ReplayArgs),
+    /// Watch this machine with the eBPF sensor and evaluate rules live (needs root).
+    Run(super::runtime_live::RunArgs),
+    /// Record this machine's events with the eBPF sensor as JSON Lines for `replay` (needs root).
+    Record(super::runtime_live::RecordArgs),
 }
 
 /// `osprey runtime rules ...`
@@ -99,6 +103,8 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             skip_unknown,
         }) => check(&files, skip_unknown),
         Command::Replay(args) => replay(args),
+        Command::Run(args) => super::runtime_live::run(args),
+        Command::Record(args) => super::runtime_live::record(args),
     }
 }
 

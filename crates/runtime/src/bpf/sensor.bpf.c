@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Osprey runtime sensor.
+ *
+ * Hooks raw tracepoints only (this kernel class has no kprobes and refuses fentry/LSM):
+ *   sched_process_exec / sched_process_fork / sched_process_exit  - the process tree
+ *   sys_exit                                                      - syscalls of interest
+ * Syscall arguments are read at exit from the saved user registers (x86-64 keeps them in
+ * pt_regs for the whole call), which pairs them with the result without a sys_enter hook:
+ * that hook would cost every syscall on the machine. Paths are read at exit too, when the
+ * kernel has just faulted the pages in to copy them.
+ *
+ * Which syscalls matter and how to read their arguments is a table written by userspace
+ * (`layouts`), so the set can follow the loaded rules. Records go to one ring buffer with
+ * wake-ups batched: the consumer is woken only when WAKEUP_BYTES are pending, otherwise it
+ * drains on its poll timeout. Losses are counted per CPU, never silent.
+ *
+ * The kernel requires a GPL-compatible licence string for the tracing helpers used here. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "sensor.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define WAKEUP_BYTES (256 * 1024)
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+/* Set by the loader before load: the sensor's own process is never traced. */
+const volatile __u32 self_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct syscall_layout);
+} layouts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+union scratch_record {
+	struct syscall_record sys;
+	struct exec_record exec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union scratch_record);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 index)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &index);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									   : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void submit(void *rec, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, rec, size, wake_flag()) == 0)
+		count(STAT_SUBMITTED);
+	else
+		count(STAT_RING_DROPS);
+}
+
+static __always_inline __u32 ns_pid(struct pid *pid)
+{
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid = {};
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level & 31]);
+	return upid.nr;
+}
+
+static __always_inline void fill_header(struct record_header *h, __u32 kind, struct task_struct *task)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct pid *leader_pid = BPF_CORE_READ(leader, thread_pid);
+
+	h->kind = kind;
+	h->tgid = id >> 32;
+	h->tid = (__u32)id;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ts_boot_ns = bpf_ktime_get_boot_ns();
+	h->uid = BPF_CORE_READ(cred, uid.val);
+	h->gid = BPF_CORE_READ(cred, gid.val);
+	h->euid = BPF_CORE_READ(cred, euid.val);
+	if (bpf_core_field_exists(task->loginuid))
+		h->loginuid = BPF_CORE_READ(task, loginuid.val);
+	else
+		h->loginuid = (__u32)-1;
+	h->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	h->cap_permitted = BPF_CORE_READ(cred, cap_permitted.val);
+	h->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->pid_ns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	h->vpid = ns_pid(leader_pid);
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline __u32 tty_dev(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty)
+		return 0;
+	__u32 major = BPF_CORE_READ(tty, driver, major);
+	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	/* new_encode_dev, the encoding of /proc/PID/stat's tty_nr */
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
+/* Kernels before 6.15 call the field `parent`. */
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+};
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+}
+
+static __always_inline void cgroup_names(struct kernfs_node *leaf, char *parent_out, char *leaf_out)
+{
+	if (!leaf)
+		return;
+	bpf_probe_read_kernel_str(leaf_out, CGROUP_NAME_MAX, BPF_CORE_READ(leaf, name));
+	struct kernfs_node *parent = kn_parent(leaf);
+	if (parent)
+		bpf_probe_read_kernel_str(parent_out, CGROUP_NAME_MAX, BPF_CORE_READ(parent, name));
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int handle_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 *args = (__u64 *)ctx;
+	struct linux_binprm *bprm = (struct linux_binprm *)args[2];
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 zero = 0;
+
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	union scratch_record *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	struct exec_record *r = &s->exec;
+	fill_header(&r->h, REC_EXEC, task);
+
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	r->nr = BPF_CORE_READ(regs, orig_ax);
+	r->tty = tty_dev(task);
+	r->sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
+	r->vpgid = ns_pid(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]));
+
+	long n = bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	if (n < 0) {
+		count(STAT_UNREADABLE);
+		n = 0;
+	}
+	r->filename_len = n;
+
+	const unsigned char *dname = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+	n = bpf_probe_read_kernel_str(r->exe_name, sizeof(r->exe_name), dname);
+	r->exe_name_len = n < 0 ? 0 : n;
+
+	__builtin_memset(r->cgroup, 0, sizeof(r->cgroup));
+	struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+	cgroup_names(BPF_CORE_READ(cgroups, dfl_cgrp, kn), r->cgroup[0], r->cgroup[1]);
+	int memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (memory_id >= 0 && memory_id < 12) {
+		struct cgroup_subsys_state *css = BPF_CORE_READ(cgroups, subsys[memory_id]);
+		if (css)
+			cgroup_names(BPF_CORE_READ(css, cgroup, kn), r->cgroup[2], r->cgroup[3]);
+	}
+
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 start = BPF_CORE_READ(mm, arg_start);
+	__u64 end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+	if (len > ARGV_MAX - 1)
+		len = ARGV_MAX - 1; /* a longer command line is cut, as /proc/PID/cmdline readers see it */
+	len &= ARGV_MAX - 1;
+	if (len && bpf_probe_read_user(r->argv, len, (void *)start) != 0) {
+		count(STAT_UNREADABLE);
+		len = 0;
+	}
+	r->argv_len = len;
+	submit(r, offsetof(struct exec_record, argv) + len);
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_fork")
+int handle_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 *args = (__u64 *)ctx;
+	struct task_struct *child = (struct task_struct *)args[1];
+	struct fork_record r = {};
+
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	__u32 child_pid = BPF_CORE_READ(child, pid);
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	if (child_pid != child_tgid) /* a new thread: the process tree is unchanged */
+		return 0;
+	fill_header(&r.h, REC_FORK, (struct task_struct *)bpf_get_current_task());
+	r.child_tgid = child_tgid;
+	submit(&r, sizeof(r));
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int handle_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct record_header h = {};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if ((id >> 32) == self_tgid || (__u32)id != (id >> 32)) /* only the thread-group leader */
+		return 0;
+	fill_header(&h, REC_EXIT, (struct task_struct *)bpf_get_current_task());
+	submit(&h, sizeof(h));
+	return 0;
+}
+
+static __always_inline void read_sock(struct task_struct *task, long fd, struct sock_tuple *out)
+{
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= max)
+		return;
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	out->sock_type = BPF_CORE_READ(sk, sk_type);
+	out->protocol = BPF_CORE_READ(sk, sk_protocol);
+	out->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	out->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (out->family == AF_INET) {
+		bpf_core_read(out->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(out->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (out->family == AF_INET6) {
+		bpf_core_read(out->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(out->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline __u32 read_str_arg(char *dst, __s8 index, __u64 *args)
+{
+	if (index < 0 || index > 5)
+		return 0;
+	const char *ptr = (const char *)args[index & 7];
+	if (!ptr)
+		return 0;
+	long n = bpf_probe_read_user_str(dst, STR_MAX, ptr);
+	if (n < 0) {
+		count(STAT_UNREADABLE);
+		return 0;
+	}
+	return n;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 *rargs = (__u64 *)ctx;
+	struct pt_regs *regs = (struct pt_regs *)rargs[0];
+	__u32 zero = 0;
+
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr >= SYSCALL_SLOTS)
+		return 0;
+	struct syscall_layout *layout = bpf_map_lookup_elem(&layouts, &nr);
+	if (!layout || !layout->enabled)
+		return 0;
+	count(STAT_SYSCALLS);
+
+	union scratch_record *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	struct syscall_record *r = &s->sys;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	fill_header(&r->h, REC_SYSCALL, task);
+	r->nr = nr;
+	r->ret = (__s64)rargs[1];
+	r->args[0] = BPF_CORE_READ(regs, di);
+	r->args[1] = BPF_CORE_READ(regs, si);
+	r->args[2] = BPF_CORE_READ(regs, dx);
+	r->args[3] = BPF_CORE_READ(regs, r10);
+	r->args[4] = BPF_CORE_READ(regs, r8);
+	r->args[5] = BPF_CORE_READ(regs, r9);
+	r->extra[0] = 0;
+	r->extra[1] = 0;
+	__builtin_memset(&r->sock, 0, sizeof(r->sock));
+
+	__u8 flags = layout->flags;
+	__s8 str0 = layout->str_arg[0];
+	__s8 str1 = layout->str_arg[1];
+
+	__u32 len0 = read_str_arg(r->data, str0, r->args);
+	__u32 off = len0 & (STR_MAX - 1);
+	if (len0 == STR_MAX)
+		off = STR_MAX - 1; /* keep one byte of slot 0 spare; slot 1 starts right after */
+	__u32 len1 = 0;
+	if (flags & LAYOUT_SOCKADDR_ARG1) {
+		__u64 addrlen = r->args[2];
+		if (addrlen > 128)
+			addrlen = 128;
+		if (r->args[1] && addrlen &&
+		    bpf_probe_read_user(&r->data[off], addrlen & 255, (void *)r->args[1]) == 0)
+			len1 = addrlen;
+	} else {
+		len1 = str1 >= 0 ? read_str_arg(&r->data[off], str1, r->args) : 0;
+	}
+	r->len[0] = off;
+	r->len[1] = len1;
+
+	if (flags & LAYOUT_OPEN_HOW_ARG2) {
+		if (bpf_probe_read_user(r->extra, sizeof(r->extra), (void *)r->args[2]) != 0)
+			count(STAT_UNREADABLE);
+	}
+	if (flags & LAYOUT_SOCK_ARG0)
+		read_sock(task, (long)r->args[0], &r->sock);
+	else if ((flags & LAYOUT_SOCK_RET) && r->ret >= 0)
+		read_sock(task, (long)r->ret, &r->sock);
+
+	__u64 size = offsetof(struct syscall_record, data) + off + len1;
+	if (size > sizeof(*r))
+		size = sizeof(*r);
+	submit(r, size);
+	return 0;
+}
