@@ -679,10 +679,7 @@ const PTRACE_REQUESTS: &[(u64, &str)] = &[
 
 /// `ptrace` request name; unknown requests render as their number.
 pub(crate) fn render_ptrace_request(req: u64) -> String {
-    PTRACE_REQUESTS
-        .iter()
-        .find(|(n, _)| *n == req)
-        .map_or_else(|| req.to_string(), |(_, name)| (*name).to_string())
+    render_named(PTRACE_REQUESTS, req)
 }
 
 const DOMAINS: &[(u64, &str)] = &[
@@ -696,10 +693,15 @@ const DOMAINS: &[(u64, &str)] = &[
 
 /// Socket family name (`AF_PACKET`); unknown families render as their number.
 pub(crate) fn render_domain(domain: u64) -> String {
-    DOMAINS
+    render_named(DOMAINS, domain)
+}
+
+/// The name `table` gives `value`, or the number itself when it has none.
+fn render_named(table: &[(u64, &str)], value: u64) -> String {
+    table
         .iter()
-        .find(|(n, _)| *n == domain)
-        .map_or_else(|| domain.to_string(), |(_, name)| (*name).to_string())
+        .find(|(n, _)| *n == value)
+        .map_or_else(|| value.to_string(), |(_, name)| (*name).to_string())
 }
 
 const CLONE_FLAGS: &[(u64, &str)] = &[
