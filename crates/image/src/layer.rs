@@ -7,6 +7,7 @@ use crate::{Error, ImageSource};
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest as _, Sha256};
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -25,7 +26,8 @@ pub enum Compression {
 /// Passes bytes through while hashing and counting them.
 struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    /// `None` when [`LayerReader`]'s diff_id check covers the content (see [`open_layer`]).
+    hasher: Option<Sha256>,
     bytes: u64,
     /// Stop early when a stream grows past its declared size.
     limit: Option<u64>,
@@ -34,7 +36,9 @@ struct Hashing<R> {
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         if let Some(limit) = self.limit
             && self.bytes > limit
@@ -85,29 +89,58 @@ impl Failure {
     }
 }
 
-/// The uncompressed tar stream of one layer, verified as it is read.
-///
-/// At the end of the stream the blob's sha256 and size (when the manifest states them) and the
-/// tar's sha256 (the config's diff_id) are checked; a mismatch makes that final read fail with
-/// an [`io::Error`] wrapping [`Error::Integrity`] (see [`crate::walk_layer`], which unwraps it).
-/// After any failure every further read fails again, so a consumer that swallows one error
-/// cannot carry on as if the layer were fine.
-pub struct LayerReader<'a> {
+/// The stored blob, counted, hashed (when compressed) and decompressed. At its end the blob's
+/// size and digest are checked; the hash of the decompressed tar is left to [`LayerReader`],
+/// so that it can run on a different thread from the decompression (see
+/// [`LayerReader::read_ahead`]).
+struct BlobStream<'a> {
     decoder: Decoder<'a>,
     compression: Compression,
-    /// Hash of the decompressed stream; `None` for plain tars, where it is the blob's hash.
-    diff_hasher: Option<Sha256>,
     digest: String,
     size: Option<u64>,
-    diff_id: String,
-    failed: Option<Failure>,
+    /// Set once the end was reached and verified.
     finished: bool,
 }
 
-impl LayerReader<'_> {
-    /// The compression found in the blob's first bytes.
-    pub fn compression(&self) -> Compression {
-        self.compression
+impl BlobStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Failure> {
+        if self.finished || buf.is_empty() {
+            return Ok(0);
+        }
+        let result = match &mut self.decoder {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(d) => d.read(buf),
+            Decoder::Zstd(d) => d.read(buf),
+        };
+        match result {
+            Ok(0) => {
+                self.finish()?;
+                self.finished = true;
+                Ok(0)
+            }
+            Ok(n) => Ok(n),
+            Err(e) => {
+                let read = self.decoder.raw().get_ref().bytes;
+                if let Some(size) = self.size
+                    && read > size
+                {
+                    return Err(Failure::Integrity {
+                        digest: self.digest.clone(),
+                        reason: format!("blob is longer than the {size} bytes its descriptor says"),
+                    });
+                }
+                let what = match self.compression {
+                    Compression::Gzip => "gzip data is truncated or corrupt",
+                    Compression::Zstd => "zstd data is truncated or corrupt",
+                    Compression::None => "reading the blob failed",
+                };
+                let of = self.size.map(|s| format!(" of {s}")).unwrap_or_default();
+                Err(Failure::Decode {
+                    layer: self.digest.clone(),
+                    reason: format!("{what} (after {read}{of} blob bytes): {e}"),
+                })
+            }
+        }
     }
 
     fn finish(&mut self) -> Result<(), Failure> {
@@ -121,7 +154,6 @@ impl LayerReader<'_> {
             reason: e.to_string(),
         })?;
         let hashing = raw.get_mut();
-        let blob_hash = format!("sha256:{}", hex::encode(hashing.hasher.clone().finalize()));
         if let Some(size) = self.size
             && hashing.bytes != size
         {
@@ -133,21 +165,174 @@ impl LayerReader<'_> {
                 ),
             });
         }
-        // A source that names a layer by its diff_id (a legacy docker-archive) cannot know the
-        // stored blob's hash; the diff_id check below covers the content.
-        if self.digest != self.diff_id && blob_hash != self.digest {
+        // Without a hasher, LayerReader's check of the tar's hash covers the content.
+        if let Some(hasher) = &hashing.hasher {
+            let blob_hash = format!("sha256:{}", hex::encode(hasher.clone().finalize()));
+            if blob_hash != self.digest {
+                return Err(Failure::Integrity {
+                    digest,
+                    reason: format!("blob content hashes to {blob_hash}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What [`LayerReader::read_ahead`]'s decompression thread sends.
+enum Chunk {
+    Data(Vec<u8>),
+    End,
+    Failed(Failure),
+}
+
+/// Decompressed bytes travel in chunks this large, at most [`CHUNKS_IN_FLIGHT`] at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// The receiving end of [`LayerReader::read_ahead`].
+struct Prefetched {
+    chunks: Receiver<Chunk>,
+    /// Consumed buffers go back to the decompression thread for reuse.
+    spent: Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    layer: String,
+}
+
+impl Prefetched {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Failure> {
+        if self.pos == self.current.len() {
+            match self.chunks.recv() {
+                Ok(Chunk::Data(data)) => {
+                    let spent = std::mem::replace(&mut self.current, data);
+                    // The thread may have ended already; the buffer is then simply freed.
+                    let _ = self.spent.send(spent);
+                    self.pos = 0;
+                }
+                Ok(Chunk::End) => return Ok(0),
+                Ok(Chunk::Failed(f)) => return Err(f),
+                Err(_) => {
+                    return Err(Failure::Decode {
+                        layer: self.layer.clone(),
+                        reason: "the decompression thread stopped before the end of the layer"
+                            .into(),
+                    });
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Runs on the read-ahead thread: decompress into recycled buffers until the end, a failure,
+/// or the reader going away. Bytes read before a failure are sent ahead of it, so the walk
+/// names the entry the failure interrupts, as it does without read-ahead.
+fn pump(mut blob: BlobStream<'_>, chunks: SyncSender<Chunk>, spent: Receiver<Vec<u8>>) {
+    loop {
+        let mut buf = spent.try_recv().unwrap_or_default();
+        buf.resize(CHUNK_BYTES, 0);
+        let mut filled = 0;
+        let last = loop {
+            if filled == buf.len() {
+                break None;
+            }
+            match blob.read(&mut buf[filled..]) {
+                Ok(0) => break Some(Chunk::End),
+                Ok(n) => filled += n,
+                Err(f) => break Some(Chunk::Failed(f)),
+            }
+        };
+        if filled > 0 {
+            buf.truncate(filled);
+            if chunks.send(Chunk::Data(buf)).is_err() {
+                return;
+            }
+        }
+        if let Some(last) = last {
+            let _ = chunks.send(last);
+            return;
+        }
+    }
+}
+
+enum Source<'a> {
+    Inline(BlobStream<'a>),
+    Ahead(Prefetched),
+}
+
+/// The uncompressed tar stream of one layer, verified as it is read.
+///
+/// At the end of the stream the blob's sha256 and size (when the manifest states them) and the
+/// tar's sha256 (the config's diff_id) are checked; a mismatch makes that final read fail with
+/// an [`io::Error`] wrapping [`Error::Integrity`] (see [`crate::walk_layer`], which unwraps it).
+/// After any failure every further read fails again, so a consumer that swallows one error
+/// cannot carry on as if the layer were fine.
+pub struct LayerReader<'a> {
+    source: Source<'a>,
+    compression: Compression,
+    /// Hash of the decompressed stream.
+    diff_hasher: Sha256,
+    digest: String,
+    diff_id: String,
+    failed: Option<Failure>,
+    finished: bool,
+}
+
+impl<'a> LayerReader<'a> {
+    /// The compression found in the blob's first bytes.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Moves reading, hashing and decompressing the blob onto a thread of `scope`, a few
+    /// chunks ahead of the consumer, which keeps the tar's hash and the walk. Inflating a big
+    /// layer then overlaps with analysing it instead of alternating with it. Verification is
+    /// unchanged: a failure on the thread is the failure of the read that reaches it.
+    pub fn read_ahead<'scope, 'env>(
+        self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> LayerReader<'scope>
+    where
+        'a: 'scope,
+    {
+        let source = match self.source {
+            Source::Inline(blob) => {
+                let (chunk_tx, chunk_rx) = sync_channel(CHUNKS_IN_FLIGHT);
+                let (spent_tx, spent_rx) = channel();
+                scope.spawn(move || pump(blob, chunk_tx, spent_rx));
+                Source::Ahead(Prefetched {
+                    chunks: chunk_rx,
+                    spent: spent_tx,
+                    current: Vec::new(),
+                    pos: 0,
+                    layer: self.digest.clone(),
+                })
+            }
+            ahead @ Source::Ahead(_) => ahead,
+        };
+        LayerReader { source, ..self }
+    }
+
+    fn verify_diff(&self) -> Result<(), Failure> {
+        let tar_hash = format!(
+            "sha256:{}",
+            hex::encode(self.diff_hasher.clone().finalize())
+        );
+        // A plain tar is its own blob, so its hash must also be the blob's digest. A source
+        // that names a layer by its diff_id (a legacy docker-archive) makes the two the same.
+        if self.compression == Compression::None && tar_hash != self.digest {
             return Err(Failure::Integrity {
-                digest,
-                reason: format!("blob content hashes to {blob_hash}"),
+                digest: self.digest.clone(),
+                reason: format!("blob content hashes to {tar_hash}"),
             });
         }
-        let tar_hash = match &self.diff_hasher {
-            Some(h) => format!("sha256:{}", hex::encode(h.clone().finalize())),
-            None => blob_hash,
-        };
         if tar_hash != self.diff_id {
             return Err(Failure::Integrity {
-                digest,
+                digest: self.digest.clone(),
                 reason: format!(
                     "uncompressed layer hashes to {tar_hash}, the config's diff_id is {}",
                     self.diff_id
@@ -166,49 +351,25 @@ impl Read for LayerReader<'_> {
         if self.finished || buf.is_empty() {
             return Ok(0);
         }
-        let result = match &mut self.decoder {
-            Decoder::Plain(r) => r.read(buf),
-            Decoder::Gzip(d) => d.read(buf),
-            Decoder::Zstd(d) => d.read(buf),
+        let result = match &mut self.source {
+            Source::Inline(blob) => blob.read(buf),
+            Source::Ahead(ahead) => ahead.read(buf),
         };
-        let failure = match result {
-            Ok(0) => match self.finish() {
-                Ok(()) => {
-                    self.finished = true;
-                    return Ok(0);
-                }
-                Err(f) => f,
-            },
+        let failure = match result.and_then(|n| {
+            if n == 0 {
+                self.verify_diff()?;
+            }
+            Ok(n)
+        }) {
+            Ok(0) => {
+                self.finished = true;
+                return Ok(0);
+            }
             Ok(n) => {
-                if let Some(h) = &mut self.diff_hasher {
-                    h.update(&buf[..n]);
-                }
+                self.diff_hasher.update(&buf[..n]);
                 return Ok(n);
             }
-            Err(e) => {
-                let read = self.decoder.raw().get_ref().bytes;
-                if let Some(size) = self.size
-                    && read > size
-                {
-                    let failure = Failure::Integrity {
-                        digest: self.digest.clone(),
-                        reason: format!("blob is longer than the {size} bytes its descriptor says"),
-                    };
-                    let err = failure.to_io();
-                    self.failed = Some(failure);
-                    return Err(err);
-                }
-                let what = match self.compression {
-                    Compression::Gzip => "gzip data is truncated or corrupt",
-                    Compression::Zstd => "zstd data is truncated or corrupt",
-                    Compression::None => "reading the blob failed",
-                };
-                let of = self.size.map(|s| format!(" of {s}")).unwrap_or_default();
-                Failure::Decode {
-                    layer: self.digest.clone(),
-                    reason: format!("{what} (after {read}{of} blob bytes): {e}"),
-                }
-            }
+            Err(f) => f,
         };
         let err = failure.to_io();
         self.failed = Some(failure);
@@ -228,7 +389,7 @@ pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>
         64 * 1024,
         Hashing {
             inner: blob,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             bytes: 0,
             limit: layer.size,
         },
@@ -257,6 +418,12 @@ pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>
     } else {
         Compression::None
     };
+    // A plain tar is its own diff, and a source that names a layer by its diff_id (a legacy
+    // docker-archive) cannot know the stored blob's hash: in both cases the diff_id check of
+    // LayerReader covers the content, and hashing the blob would only cost time.
+    if compression == Compression::None || layer.digest == layer.diff_id {
+        raw.get_mut().hasher = None;
+    }
     let decoder = match compression {
         Compression::None => Decoder::Plain(raw),
         Compression::Gzip => Decoder::Gzip(Box::new(MultiGzDecoder::new(raw))),
@@ -269,11 +436,16 @@ pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>
         )),
     };
     Ok(LayerReader {
-        decoder,
+        source: Source::Inline(BlobStream {
+            decoder,
+            compression,
+            digest: layer.digest.clone(),
+            size: layer.size,
+            finished: false,
+        }),
         compression,
-        diff_hasher: (compression != Compression::None).then(Sha256::new),
+        diff_hasher: Sha256::new(),
         digest: layer.digest.clone(),
-        size: layer.size,
         diff_id: layer.diff_id.clone(),
         failed: None,
         finished: false,

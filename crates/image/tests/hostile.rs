@@ -332,6 +332,41 @@ fn gnu_sparse_ten_gigabyte_file_is_not_materialised() {
 }
 
 #[test]
+fn read_ahead_thread_ends_when_the_walk_gives_up_early() {
+    // 16 MiB of contents: far more than the read-ahead thread may buffer, so it is blocked
+    // sending when the walk stops, and must notice the reader is gone instead of hanging.
+    let contents: Vec<(String, Vec<u8>)> = (0..64u8)
+        .map(|i| (format!("f{i}"), vec![b'a' + i % 26; 256 * 1024]))
+        .collect();
+    let files: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    write_layout(tmp.path(), &[TestLayer::gzip(tar_of(&files))]);
+    let src = oci(tmp.path());
+    let digest = src.metadata().layers[0].digest.clone();
+    let result = std::thread::scope(|scope| {
+        walk_layer(
+            open_layer(src.as_ref(), 0).unwrap().read_ahead(scope),
+            &digest,
+            |entry, _| {
+                Err(Error::Layer {
+                    layer: digest.clone(),
+                    path: entry.path.clone(),
+                    reason: "visitor stopped".into(),
+                })
+            },
+        )
+    });
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.contains("visitor stopped") && err.contains("f0"),
+        "{err}"
+    );
+}
+
+#[test]
 fn hundred_thousand_tiny_files() {
     let mut builder = tar::Builder::new(Vec::new());
     for i in 0..100_000 {

@@ -176,14 +176,18 @@ fn analyze_layer(
     };
     let reader = osprey_image::open_layer(src, layer.index).map_err(wrap)?;
     let mut analysis = LayerAnalysis::new(analyzers);
-    osprey_image::walk_layer(reader, &layer.digest, |entry, content| {
-        analysis
-            .visit(entry, content)
-            .map_err(|e| osprey_image::Error::Layer {
-                layer: layer.digest.clone(),
-                path: entry.path.clone(),
-                reason: e.to_string(),
-            })
+    // Decompression runs a few chunks ahead on its own thread: on an image with one big layer
+    // (most distro bases) it would otherwise leave the second core idle.
+    std::thread::scope(|scope| {
+        osprey_image::walk_layer(reader.read_ahead(scope), &layer.digest, |entry, content| {
+            analysis
+                .visit(entry, content)
+                .map_err(|e| osprey_image::Error::Layer {
+                    layer: layer.digest.clone(),
+                    path: entry.path.clone(),
+                    reason: e.to_string(),
+                })
+        })
     })
     .map_err(wrap)?;
     Ok(analysis.finish())

@@ -50,10 +50,29 @@ pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 /// Walks every entry of a layer, reading all file contents; returns entries or the error.
+/// The walk runs twice, decompressing inline and on a read-ahead thread, and both must give
+/// the same entries or the same error.
 pub fn walk_all(src: &dyn ImageSource, index: usize) -> Result<Vec<Entry>, Error> {
+    let inline = walk_all_from(src, index, open_layer(src, index)?);
+    let ahead = std::thread::scope(|scope| {
+        walk_all_from(src, index, open_layer(src, index)?.read_ahead(scope))
+    });
+    assert_eq!(
+        format!("{inline:?}"),
+        format!("{ahead:?}"),
+        "read-ahead walk differs from the inline one"
+    );
+    inline
+}
+
+fn walk_all_from(
+    src: &dyn ImageSource,
+    index: usize,
+    reader: impl std::io::Read,
+) -> Result<Vec<Entry>, Error> {
     let digest = src.metadata().layers[index].digest.clone();
     let mut out = Vec::new();
-    walk_layer(open_layer(src, index)?, &digest, |entry, content| {
+    walk_layer(reader, &digest, |entry, content| {
         std::io::copy(content, &mut std::io::sink()).map_err(|e| Error::Layer {
             layer: digest.clone(),
             path: entry.path.clone(),
