@@ -18,6 +18,7 @@ pub mod event;
 pub mod fields;
 pub mod live;
 pub mod output;
+pub mod prefilter;
 pub mod replay;
 pub mod respond;
 pub mod rules;

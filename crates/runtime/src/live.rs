@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::enrich::Enricher;
 use crate::event::Event;
+use crate::prefilter::OpenPathFilter;
 use crate::sensor::{AttachReport, Record, Sensor, SensorError, SensorOptions, SensorStats};
 
 /// A running sensor with enrichment.
@@ -19,8 +20,12 @@ pub struct LiveSource {
 
 impl LiveSource {
     /// Seeds the process table from `/proc`, then loads and attaches the sensor. `syscalls`
-    /// narrows the in-kernel filter (e.g. to the event types the loaded rules name).
-    pub fn start(syscalls: Option<BTreeSet<String>>) -> Result<LiveSource, SensorError> {
+    /// narrows the in-kernel filter (e.g. to the event types the loaded rules name), and
+    /// `open_paths` the opens it forwards (see [`crate::prefilter::open_path_filter`]).
+    pub fn start(
+        syscalls: Option<BTreeSet<String>>,
+        open_paths: OpenPathFilter,
+    ) -> Result<LiveSource, SensorError> {
         // Seed first: a process that forks between the seed and the attach is still found
         // through the /proc fallback when its first record arrives.
         let enricher = Enricher::new();
@@ -28,6 +33,7 @@ impl LiveSource {
         let sensor = Sensor::start(
             SensorOptions {
                 syscalls,
+                open_paths,
                 ..Default::default()
             },
             tx,

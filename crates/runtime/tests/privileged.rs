@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use osprey_runtime::engine::{Engine, EngineOptions};
 use osprey_runtime::event::Event;
 use osprey_runtime::live::LiveSource;
+use osprey_runtime::prefilter::{OpenPathFilter, open_path_filter};
 use osprey_runtime::rules::Ruleset;
-use osprey_runtime::sensor::{SensorError, check_bpf_available};
+use osprey_runtime::sensor::{SensorError, SensorStats, check_bpf_available};
 
 const IMAGE: &str = "localhost/osprey-busybox:test";
 
@@ -45,6 +46,11 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `None` (after a loud message) when this machine cannot load eBPF.
 fn start() -> Option<LiveSource> {
+    start_filtered(OpenPathFilter::default())
+}
+
+/// [`start`] with opens filtered in the kernel as `open_paths` says.
+fn start_filtered(open_paths: OpenPathFilter) -> Option<LiveSource> {
     match check_bpf_available() {
         Ok(()) => {}
         Err(e @ (SensorError::BpfUnavailable(_) | SensorError::NotRoot)) => {
@@ -53,7 +59,7 @@ fn start() -> Option<LiveSource> {
         }
         Err(e) => panic!("{e}"),
     }
-    let source = LiveSource::start(None).expect("sensor starts");
+    let source = LiveSource::start(None, open_paths).expect("sensor starts");
     let failed: Vec<_> = source.report().failed().collect();
     assert!(failed.is_empty(), "hooks failed to attach: {failed:?}");
     Some(source)
@@ -62,8 +68,16 @@ fn start() -> Option<LiveSource> {
 /// Runs `script` under `sh -c` with the sensor on and returns the events of that shell and
 /// its descendants.
 fn events_of_shell(script: &str) -> Option<Vec<Event>> {
+    events_of_shell_filtered(script, OpenPathFilter::default()).map(|(events, _)| events)
+}
+
+/// [`events_of_shell`] with opens filtered in the kernel; also returns the sensor's counters.
+fn events_of_shell_filtered(
+    script: &str,
+    open_paths: OpenPathFilter,
+) -> Option<(Vec<Event>, SensorStats)> {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let mut source = start()?;
+    let mut source = start_filtered(open_paths)?;
     let owned = script.to_string();
     let (all, child) = observe(&mut source, move || {
         Command::new("sh")
@@ -89,13 +103,15 @@ fn events_of_shell(script: &str) -> Option<Vec<Event>> {
         "the shell's own exec was not seen ({} events)",
         all.len()
     );
-    Some(
+    let (_, stats) = source.stop().expect("sensor stops");
+    Some((
         all.into_iter()
             .filter(|e| {
                 roots.contains(&e.thread.pid) || e.ancestors.iter().any(|a| roots.contains(&a.pid))
             })
             .collect(),
-    )
+        stats,
+    ))
 }
 
 /// Runs `behaviour` on another thread while consuming events (enrichment reads runtime
@@ -434,6 +450,42 @@ fn benign_baseline_fires_no_stable_rule() {
         "benign activity fired {fired:?} over {} events",
         events.len()
     );
+}
+
+#[test]
+#[ignore = "privileged: loads eBPF"]
+fn opens_no_rule_can_match_are_dropped_in_the_kernel_and_the_others_still_alert() {
+    let mut rs = Ruleset::default();
+    rs.load_file(&rules_dir().join("falco_rules.yaml")).unwrap();
+    let filter = open_path_filter(&rs);
+    assert!(
+        filter.read_only.is_some(),
+        "the stable rules give a read filter"
+    );
+    let script = "i=0; while [ $i -lt 300 ]; do read -r x < /etc/hostname; i=$((i+1)); done; \
+                  cat /etc/shadow > /dev/null; cat /etc/./hostname > /dev/null; \
+                  echo x > /tmp/osprey-prefilter-test; rm -f /tmp/osprey-prefilter-test";
+    let Some((events, stats)) = events_of_shell_filtered(script, filter) else {
+        return;
+    };
+    let opened = |path: &str| {
+        events
+            .iter()
+            .filter(|e| e.evt_type == "openat" && e.fd.as_ref().is_some_and(|f| f.name == path))
+            .count()
+    };
+    assert_eq!(
+        opened("/etc/hostname"),
+        1,
+        "only the open not in normal form"
+    );
+    assert!(opened("/etc/shadow") >= 1);
+    assert!(
+        opened("/tmp/osprey-prefilter-test") >= 1,
+        "writes are all forwarded"
+    );
+    assert!(stats.path_filtered >= 300, "{stats:?}");
+    assert_fired(&engine(&[]), &events, "Read sensitive file untrusted");
 }
 
 #[test]

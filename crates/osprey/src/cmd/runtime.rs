@@ -124,6 +124,11 @@ fn load_ruleset(files: &[PathBuf]) -> anyhow::Result<Ruleset> {
 
 /// Loads and compiles the rules `args` name, printing load warnings to stderr.
 pub fn load_engine(args: &RuleArgs) -> anyhow::Result<Engine> {
+    Ok(load_rules(args)?.1)
+}
+
+/// [`load_engine`], also returning the rule set it was compiled from.
+pub fn load_rules(args: &RuleArgs) -> anyhow::Result<(Ruleset, Engine)> {
     let rs = load_ruleset(&args.rules)?;
     let engine = Engine::compile(
         &rs,
@@ -138,7 +143,7 @@ pub fn load_engine(args: &RuleArgs) -> anyhow::Result<Engine> {
     for w in &engine.report.warnings {
         tracing::warn!("{w}");
     }
-    Ok(engine)
+    Ok((rs, engine))
 }
 
 /// The sinks `args` asks for: stdout always, plus file and webhook.

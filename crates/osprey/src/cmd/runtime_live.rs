@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use osprey_runtime::live::{LiveSource, POLL, syscalls_for};
+use osprey_runtime::prefilter::{OpenPathFilter, open_path_filter};
 use osprey_runtime::respond::{KillPolicy, OpenGuard, kill};
 use osprey_runtime::sensor::{AttachReport, SensorStats};
 
-use super::runtime::{OutputArgs, RuleArgs, build_sinks, load_engine, rate_limiter};
+use super::runtime::{OutputArgs, RuleArgs, build_sinks, load_rules, rate_limiter};
 
 /// `osprey runtime run`
 #[derive(clap::Args)]
@@ -98,8 +99,8 @@ fn print_report(report: &AttachReport) {
 
 fn print_stats(events: u64, stats: &SensorStats) {
     eprintln!(
-        "sensor: {events} events; kernel submitted {}, dropped {} (ring full), unreadable values {}; received {}",
-        stats.submitted, stats.ring_drops, stats.unreadable, stats.received
+        "sensor: {events} events; kernel submitted {}, dropped {} (ring full), unreadable values {}, opens no rule can match {}; received {}",
+        stats.submitted, stats.ring_drops, stats.unreadable, stats.path_filtered, stats.received
     );
     if stats.ring_drops > 0 {
         eprintln!(
@@ -109,15 +110,27 @@ fn print_stats(events: u64, stats: &SensorStats) {
     }
 }
 
-fn start_source(syscalls: Option<BTreeSet<String>>) -> anyhow::Result<LiveSource> {
-    let source = LiveSource::start(syscalls).context("starting the eBPF sensor")?;
+fn start_source(
+    syscalls: Option<BTreeSet<String>>,
+    open_paths: OpenPathFilter,
+) -> anyhow::Result<LiveSource> {
+    let describe = |patterns: &Option<BTreeSet<_>>| match patterns {
+        Some(p) => format!("{} paths the rules name", p.len()),
+        None => "all (a rule matches them whatever the path)".to_string(),
+    };
+    eprintln!(
+        "sensor: opens forwarded: read-only: {}; writing: {}",
+        describe(&open_paths.read_only),
+        describe(&open_paths.writing)
+    );
+    let source = LiveSource::start(syscalls, open_paths).context("starting the eBPF sensor")?;
     print_report(source.report());
     Ok(source)
 }
 
 /// `osprey runtime run`
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let engine = load_engine(&args.rules)?;
+    let (ruleset, engine) = load_rules(&args.rules)?;
     let known: BTreeSet<&str> = engine.rules().iter().map(|r| r.name.as_str()).collect();
     if let Some(missing) = args.kill_rules.iter().find(|r| !known.contains(r.as_str())) {
         anyhow::bail!("--kill-rule {missing:?}: no such rule in the loaded rule files");
@@ -143,7 +156,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .context("starting the fanotify open guard")?;
         Some(guard)
     };
-    let mut source = start_source(syscalls_for(&engine.report.event_types))?;
+    let open_paths = open_path_filter(&ruleset);
+    let mut source = start_source(syscalls_for(&engine.report.event_types), open_paths)?;
 
     let (mut events, mut alerts, mut sink_errors) = (0u64, 0u64, 0u64);
     let mut matched = Vec::new();
@@ -208,7 +222,8 @@ pub fn record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(tmp.as_file());
     catch_interrupts();
     let syscalls = (!args.syscalls.is_empty()).then(|| args.syscalls.iter().cloned().collect());
-    let mut source = start_source(syscalls)?;
+    // A recording is for any rules later: every open is kept.
+    let mut source = start_source(syscalls, OpenPathFilter::default())?;
     let mut events = 0u64;
     let mut write = |ev: &osprey_runtime::event::Event| -> anyhow::Result<()> {
         serde_json::to_writer(&mut out, ev)?;

@@ -53,6 +53,23 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Paths the loaded rules can match, per kind of open (see prefilter.rs); consulted only for
+ * the syscalls whose layout asks for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, __u8);
+} open_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_key);
+} path_scratch SEC(".maps");
+
 union scratch_record {
 	struct syscall_record sys;
 	struct exec_record exec;
@@ -291,6 +308,64 @@ static __always_inline __u32 read_str_arg(char *dst, __s8 index, __u64 *args)
 	return n;
 }
 
+/* Whether an open of `path` (`len` bytes read, NUL included) may matter to a rule. Only an
+ * absolute path in normal form (no empty, `.` or `..` parts, no trailing slash, not cut) is
+ * what `fd.name` will be, so only such a path is looked up; any other is forwarded. */
+static __always_inline int path_wanted(const char *path, __u32 len, int writing)
+{
+	__u32 zero = 0;
+
+	if (len < 3 || len > MAX_FILTERED_PATH + 1 || path[0] != '/')
+		return 1;
+	if (path[(len - 2) & (STR_MAX - 1)] == '/')
+		return 1;
+	for (__u32 i = 0; i < MAX_FILTERED_PATH; i++) {
+		if (i + 2 >= len)
+			break;
+		char c = path[i], n = path[i + 1];
+		if ((c == '.' && n == '.') || (c == '/' && n == '/'))
+			return 1;
+		if (c == '/' && n == '.') {
+			char after = path[i + 2];
+			if (after == '/' || after == 0)
+				return 1;
+		}
+	}
+	struct path_key *key = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!key)
+		return 1;
+	key->data[0] = writing ? 'w' : 'r';
+	if (bpf_probe_read_kernel(&key->data[1], len & 0xff, path) != 0)
+		return 1;
+	key->prefixlen = (len + 1) * 8;
+	return bpf_map_lookup_elem(&open_paths, key) != 0;
+}
+
+/* An open the `open_paths` table says no rule can match. */
+static __always_inline int open_filtered(const struct syscall_layout *layout, struct syscall_record *r,
+					 __u32 path_len)
+{
+	__u8 pf = layout->path_filter;
+	__u8 where = pf & PATH_FILTER_FLAGS_MASK;
+	__u64 flags = 0;
+	int writing;
+
+	if (!where)
+		return 0;
+	if (where == PATH_FILTER_ALWAYS_WRITING)
+		writing = 1;
+	else {
+		if (where == PATH_FILTER_FLAGS_OPEN_HOW)
+			flags = r->extra[0];
+		else if (where <= 6)
+			flags = r->args[(where - 1) & 7];
+		writing = (flags & 3) != 0; /* O_ACCMODE other than O_RDONLY */
+	}
+	if (!(pf & (writing ? PATH_FILTER_WRITING : PATH_FILTER_READ_ONLY)))
+		return 0;
+	return !path_wanted(r->data, path_len, writing);
+}
+
 SEC("raw_tracepoint/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -306,16 +381,11 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct syscall_layout *layout = bpf_map_lookup_elem(&layouts, &nr);
 	if (!layout || !layout->enabled)
 		return 0;
-	count(STAT_SYSCALLS);
 
 	union scratch_record *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return 0;
 	struct syscall_record *r = &s->sys;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	fill_header(&r->h, REC_SYSCALL, task);
-	r->nr = nr;
-	r->ret = (__s64)rargs[1];
 	r->args[0] = BPF_CORE_READ(regs, di);
 	r->args[1] = BPF_CORE_READ(regs, si);
 	r->args[2] = BPF_CORE_READ(regs, dx);
@@ -324,13 +394,29 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	r->args[5] = BPF_CORE_READ(regs, r9);
 	r->extra[0] = 0;
 	r->extra[1] = 0;
-	__builtin_memset(&r->sock, 0, sizeof(r->sock));
 
 	__u8 flags = layout->flags;
 	__s8 str0 = layout->str_arg[0];
 	__s8 str1 = layout->str_arg[1];
 
 	__u32 len0 = read_str_arg(r->data, str0, r->args);
+	if (flags & LAYOUT_OPEN_HOW_ARG2) {
+		if (bpf_probe_read_user(r->extra, sizeof(r->extra), (void *)r->args[2]) != 0)
+			count(STAT_UNREADABLE);
+	}
+	/* Decided before the header is filled: a dropped open costs only the path's read. */
+	if (open_filtered(layout, r, len0)) {
+		count(STAT_PATH_FILTERED);
+		return 0;
+	}
+	count(STAT_SYSCALLS);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	fill_header(&r->h, REC_SYSCALL, task);
+	r->nr = nr;
+	r->ret = (__s64)rargs[1];
+	__builtin_memset(&r->sock, 0, sizeof(r->sock));
+
 	__u32 off = len0 & (STR_MAX - 1);
 	if (len0 == STR_MAX)
 		off = STR_MAX - 1; /* keep one byte of slot 0 spare; slot 1 starts right after */
@@ -348,10 +434,6 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	r->len[0] = off;
 	r->len[1] = len1;
 
-	if (flags & LAYOUT_OPEN_HOW_ARG2) {
-		if (bpf_probe_read_user(r->extra, sizeof(r->extra), (void *)r->args[2]) != 0)
-			count(STAT_UNREADABLE);
-	}
 	if (flags & LAYOUT_SOCK_ARG0)
 		read_sock(task, (long)r->args[0], &r->sock);
 	else if ((flags & LAYOUT_SOCK_RET) && r->ret >= 0)

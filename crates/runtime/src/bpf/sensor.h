@@ -27,7 +27,8 @@ enum stat_index {
 	STAT_RING_DROPS = 1,  /* ring full: record lost */
 	STAT_UNREADABLE = 2,  /* user or kernel memory that could not be read (value left empty) */
 	STAT_SYSCALLS = 3,    /* syscall exits that passed the in-kernel filter */
-	STAT_COUNT = 4,
+	STAT_PATH_FILTERED = 4, /* opens of paths no loaded rule can match, dropped in the kernel */
+	STAT_COUNT = 5,
 };
 
 /* How the exit handler treats one syscall number; written by userspace before load. */
@@ -35,6 +36,25 @@ struct syscall_layout {
 	__u8 enabled;
 	__s8 str_arg[2];   /* argument index read as a user string into slot 0/1, -1 for none */
 	__u8 flags;        /* LAYOUT_* */
+	__u8 path_filter;  /* PATH_FILTER_*: an open whose slot-0 path the `open_paths` table filters */
+	__u8 _pad[3];
+};
+
+/* Low nibble of path_filter: where the open flags are. 1..6: argument 0..5; then: */
+#define PATH_FILTER_FLAGS_OPEN_HOW 7   /* struct open_how at argument 2 (read into `extra`) */
+#define PATH_FILTER_ALWAYS_WRITING 8   /* creat */
+#define PATH_FILTER_FLAGS_MASK 0x0f
+/* High bits: which kinds of open the table filters; the others are always forwarded. */
+#define PATH_FILTER_READ_ONLY 0x10     /* O_RDONLY access */
+#define PATH_FILTER_WRITING 0x20       /* any other access */
+
+/* Key of the `open_paths` longest-prefix-match table: 'r' or 'w' (the kind of open), then
+ * the path and, for an exact entry, its NUL. */
+#define PATH_KEY_BYTES 256
+#define MAX_FILTERED_PATH (PATH_KEY_BYTES - 2)
+struct path_key {
+	__u32 prefixlen;   /* in bits */
+	__u8 data[PATH_KEY_BYTES];
 };
 
 #define LAYOUT_SOCK_ARG0 0x01       /* socket tuple of the fd in argument 0 */
@@ -112,5 +132,7 @@ _Static_assert(sizeof(struct sock_tuple) == 48, "sock_tuple layout");
 _Static_assert(__builtin_offsetof(struct syscall_record, data) == 216, "syscall_record layout");
 _Static_assert(__builtin_offsetof(struct exec_record, argv) == 1712, "exec_record layout");
 _Static_assert(sizeof(struct fork_record) == 96, "fork_record layout");
+_Static_assert(sizeof(struct syscall_layout) == 8, "syscall_layout layout");
+_Static_assert(sizeof(struct path_key) == 260, "path_key layout");
 
 #endif

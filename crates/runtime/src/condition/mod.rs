@@ -411,7 +411,7 @@ impl<'s> Compiler<'s> {
     }
 
     /// Flattens list items: bare names of lists expand (recursively), everything else is literal.
-    fn expand(
+    pub(crate) fn expand(
         &self,
         items: &[ListItem],
         out: &mut Vec<String>,

@@ -26,6 +26,8 @@ pub(crate) use syscalls::{
 pub(crate) use wire::split_argv;
 pub use wire::{Header, Record, SockTuple, decode};
 
+use crate::prefilter::OpenPathFilter;
+
 #[allow(missing_docs, dead_code, clippy::all, clippy::pedantic)]
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/sensor.skel.rs"));
@@ -56,6 +58,8 @@ pub struct SensorOptions {
     pub syscalls: Option<BTreeSet<String>>,
     /// Longest wait before the consumer drains the ring when no wake-up came.
     pub poll_interval: Duration,
+    /// Which opened paths to forward (see [`crate::prefilter`]); the default forwards all.
+    pub open_paths: OpenPathFilter,
 }
 
 impl Default for SensorOptions {
@@ -63,6 +67,7 @@ impl Default for SensorOptions {
         SensorOptions {
             syscalls: None,
             poll_interval: Duration::from_millis(100),
+            open_paths: OpenPathFilter::default(),
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct SensorStats {
     pub unreadable: u64,
     /// Syscall exits that passed the in-kernel filter.
     pub syscalls: u64,
+    /// Opens dropped in the kernel because no loaded rule can match their path.
+    pub path_filtered: u64,
     /// Records userspace took from the ring.
     pub received: u64,
     /// Records userspace could not decode.
@@ -182,6 +189,7 @@ impl Sensor {
                 .spawn(move || {
                     run(
                         &enabled,
+                        &options.open_paths,
                         options.poll_interval,
                         &sink,
                         &stop,
@@ -276,8 +284,8 @@ fn load_err(what: &str) -> impl Fn(libbpf_rs::Error) -> SensorError + '_ {
     move |e| SensorError::Load(format!("{what}: {e}"))
 }
 
-fn read_stats(map: &dyn MapCore) -> [u64; 4] {
-    let mut out = [0u64; 4];
+fn read_stats(map: &dyn MapCore) -> [u64; wire::STAT_COUNT] {
+    let mut out = [0u64; wire::STAT_COUNT];
     for (i, slot) in out.iter_mut().enumerate() {
         let key = (i as u32).to_ne_bytes();
         if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, MapFlags::ANY) {
@@ -291,8 +299,31 @@ fn read_stats(map: &dyn MapCore) -> [u64; 4] {
     out
 }
 
+/// The `path_filter` byte of a syscall's layout (`PATH_FILTER_*` of sensor.h): where its
+/// open flags are, and which kinds of open `filter` restricts; 0 for other syscalls.
+fn path_filter_byte(s: &syscalls::Syscall, filter: &OpenPathFilter) -> u8 {
+    if !crate::prefilter::OPEN_SYSCALLS.contains(&s.name) {
+        return 0;
+    }
+    let flags_at = s.args.iter().find_map(|a| match a {
+        syscalls::Arg::OpenFlags(_, FlagSource::Reg(i)) => Some(*i as u8 + 1),
+        syscalls::Arg::OpenFlags(_, FlagSource::OpenHow(_)) => Some(7),
+        _ => None,
+    });
+    // no flags argument: creat, which always writes
+    let mut byte = flags_at.unwrap_or(8);
+    if filter.read_only.is_some() {
+        byte |= 0x10;
+    }
+    if filter.writing.is_some() {
+        byte |= 0x20;
+    }
+    byte
+}
+
 fn run(
     enabled: &[&'static syscalls::Syscall],
+    open_paths: &OpenPathFilter,
     poll_interval: Duration,
     sink: &Sender<Record>,
     stop: &AtomicBool,
@@ -311,8 +342,28 @@ fn run(
         .self_tgid = std::process::id();
     let mut loaded = open.load().map_err(load_err("loading the BPF programs"))?;
 
+    // The path table first: a layout that names it must never see it half-filled.
+    for (prefix_bits, bytes) in open_paths.lpm_entries() {
+        let mut key = [0u8; 4 + 256];
+        key[..4].copy_from_slice(&prefix_bits.to_ne_bytes());
+        key[4..4 + bytes.len()].copy_from_slice(&bytes);
+        loaded
+            .maps
+            .open_paths
+            .update(&key, &[1u8], MapFlags::ANY)
+            .map_err(load_err("programming the open path filter"))?;
+    }
     for s in enabled {
-        let value = [1u8, s.strings[0] as u8, s.strings[1] as u8, s.layout];
+        let value = [
+            1u8,
+            s.strings[0] as u8,
+            s.strings[1] as u8,
+            s.layout,
+            path_filter_byte(s, open_paths),
+            0,
+            0,
+            0,
+        ];
         loaded
             .maps
             .layouts
@@ -388,11 +439,12 @@ fn run(
     };
     let _ = ready.send(report);
 
-    let snapshot = |counters: [u64; 4]| SensorStats {
+    let snapshot = |counters: [u64; wire::STAT_COUNT]| SensorStats {
         submitted: counters[wire::STAT_SUBMITTED as usize],
         ring_drops: counters[wire::STAT_RING_DROPS as usize],
         unreadable: counters[wire::STAT_UNREADABLE as usize],
         syscalls: counters[wire::STAT_SYSCALLS as usize],
+        path_filtered: counters[wire::STAT_PATH_FILTERED as usize],
         received: received.get(),
         decode_errors: decode_errors.get(),
     };

@@ -18,6 +18,8 @@ pub(crate) const STAT_SUBMITTED: u32 = 0;
 pub(crate) const STAT_RING_DROPS: u32 = 1;
 pub(crate) const STAT_UNREADABLE: u32 = 2;
 pub(crate) const STAT_SYSCALLS: u32 = 3;
+pub(crate) const STAT_PATH_FILTERED: u32 = 4;
+pub(crate) const STAT_COUNT: usize = 5;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
