@@ -4,9 +4,12 @@
 //! the Falco-compatible rule language (loading in [`rules`], condition compilation in
 //! [`condition`], field extraction in [`fields`]), the [`engine`] that evaluates events, alert
 //! [`output`] sinks and [`replay`]. The eBPF event source ([`sensor`], [`enrich`], [`live`])
-//! and the [`respond`] actions live beside them and meet them only at [`event::Event`]: field extraction reads an `Event`, condition compilation knows fields
-//! only through the fields table, and the sensor produces `Event`s already enriched with
-//! process, fd and container state, so rules evaluate one event with no engine-side state.
+//! and the [`respond`] actions live beside them and meet them only at [`event::Event`], plus
+//! one bridge the other way: [`prefilter`] reads the rules to tell the sensor which opened
+//! paths it may drop in the kernel. Field extraction reads an `Event`, condition compilation
+//! knows fields only through the fields table, and the sensor produces `Event`s already
+//! enriched with process, fd and container state, so rules evaluate one event with no
+//! engine-side state.
 //!
 //! Must not touch: image scanning, vulnerability data, report renderers, CLI parsing.
 #![deny(missing_docs)]
