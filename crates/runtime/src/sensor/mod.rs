@@ -385,7 +385,7 @@ fn run(
             "raw_tracepoint/sched_process_exit",
             progs.handle_exit.attach(),
         ),
-        ("raw_tracepoint/sys_exit", progs.handle_sys_exit.attach()),
+        ("tp_btf/sys_exit", progs.handle_sys_exit.attach()),
     ];
     let mut links = Vec::new();
     let mut hooks = Vec::new();
