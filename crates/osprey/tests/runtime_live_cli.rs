@@ -101,7 +101,7 @@ fn record_then_replay_finds_the_shadow_read() {
     }
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("attached raw_tracepoint/sys_exit") && stderr.contains("dropped 0"),
+        stderr.contains("attached tp_btf/sys_exit") && stderr.contains("dropped 0"),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&file).unwrap();
