@@ -10,6 +10,7 @@ pub mod parser;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
 use regex::{Regex, RegexBuilder};
@@ -134,8 +135,50 @@ pub enum Node {
     Not(Box<Node>),
     /// The event's type is in the set.
     EvtType(TypeSet),
-    /// A field check.
-    Check(Box<CheckNode>),
+    /// A field check (shared, not copied, when per-type trees are built).
+    Check(Arc<CheckNode>),
+    /// A macro or check several rules contain, with its key in [`SharedKeys`]: evaluated once
+    /// per event when a [`Memo`] is given, then read from it.
+    Shared(u32, Box<Node>),
+}
+
+/// Keys of subexpressions rules share (macro names, check texts), interned to memo slots.
+#[derive(Debug, Default)]
+pub struct SharedKeys(HashMap<String, u32, FastBuild>);
+
+impl SharedKeys {
+    /// Number of slots a [`Memo`] needs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no key is interned.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Per-event results of [`Node::Shared`] subexpressions. Each slot holds the event generation
+/// it was computed for and the result, so starting an event is one increment, not a clear.
+/// An empty memo caches nothing (plain evaluation).
+#[derive(Debug, Default)]
+pub struct Memo {
+    stamps: Vec<u32>,
+    generation: u32,
+}
+
+impl Memo {
+    /// Forgets the previous event's results; `slots` is the engine's [`SharedKeys::len`].
+    pub fn start_event(&mut self, slots: usize) {
+        if self.stamps.len() < slots {
+            self.stamps.resize(slots, 0);
+        }
+        self.generation += 1;
+        if self.generation >= u32::MAX >> 1 {
+            self.stamps.fill(0);
+            self.generation = 1;
+        }
+    }
 }
 
 /// A field (or transformed field) and the predicate its value must satisfy.
@@ -284,6 +327,7 @@ pub struct Compiler<'s> {
     /// Every field name (with argument) the compiled conditions read.
     pub fields_used: BTreeSet<String>,
     macro_stack: Vec<String>,
+    shared: Option<&'s mut SharedKeys>,
 }
 
 impl<'s> Compiler<'s> {
@@ -294,7 +338,29 @@ impl<'s> Compiler<'s> {
             types,
             fields_used: BTreeSet::new(),
             macro_stack: Vec::new(),
+            shared: None,
         }
+    }
+
+    /// Wraps every macro and check in [`Node::Shared`], keyed in `keys` by macro name or
+    /// check text, so an engine can evaluate each once per event whatever the number of rules
+    /// containing it. Macros take no parameters and lists are global, so equal keys compile to
+    /// equal trees.
+    pub fn sharing(mut self, keys: &'s mut SharedKeys) -> Self {
+        self.shared = Some(keys);
+        self
+    }
+
+    fn share(&mut self, key: impl FnOnce() -> String, n: Node) -> Node {
+        let Some(keys) = self.shared.as_deref_mut() else {
+            return n;
+        };
+        if matches!(n, Node::Const(_) | Node::EvtType(_) | Node::Shared(..)) {
+            return n;
+        }
+        let next = keys.0.len() as u32;
+        let slot = *keys.0.entry(key()).or_insert(next);
+        Node::Shared(slot, Box::new(n))
     }
 
     /// Compiles one parsed condition.
@@ -332,9 +398,12 @@ impl<'s> Compiler<'s> {
                 self.macro_stack.push(name.clone());
                 let n = self.compile(body);
                 self.macro_stack.pop();
-                n?
+                self.share(|| format!("macro {name}"), n?)
             }
-            Expr::Check(c) => self.check(&c.lhs, c.op, &c.rhs)?,
+            Expr::Check(c) => {
+                let n = self.check(&c.lhs, c.op, &c.rhs)?;
+                self.share(|| format!("{c:?}"), n)
+            }
         })
     }
 
@@ -472,7 +541,7 @@ impl<'s> Compiler<'s> {
                         "val() supports =, !=, <, <=, >, >=, contains, startswith, endswith".into(),
                     ));
                 }
-                return Ok(Node::Check(Box::new(CheckNode {
+                return Ok(Node::Check(Arc::new(CheckNode {
                     lhs: operand,
                     pred: Pred::Field(op, other),
                 })));
@@ -489,13 +558,13 @@ impl<'s> Compiler<'s> {
                 .map(|v| str_pred(op, std::slice::from_ref(v)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(ctx)?;
-            return Ok(Node::Check(Box::new(CheckNode {
+            return Ok(Node::Check(Arc::new(CheckNode {
                 lhs: operand,
                 pred: Pred::Modified(*m, preds),
             })));
         }
         if op == Op::Exists {
-            return Ok(Node::Check(Box::new(CheckNode {
+            return Ok(Node::Check(Arc::new(CheckNode {
                 lhs: operand,
                 pred: Pred::Exists,
             })));
@@ -565,7 +634,7 @@ impl<'s> Compiler<'s> {
             }
             _ => Pred::Str(str_pred(op, &values).map_err(ctx)?),
         };
-        Ok(Node::Check(Box::new(CheckNode { lhs: operand, pred })))
+        Ok(Node::Check(Arc::new(CheckNode { lhs: operand, pred })))
     }
 }
 
@@ -869,16 +938,113 @@ fn map_values<'a>(v: Value<'a>, f: &dyn Fn(&str) -> String) -> Value<'a> {
 impl Node {
     /// Evaluates the condition on the event in `ctx`, whose type id is `type_id`.
     pub fn eval(&self, ctx: &Ctx<'_>, type_id: u16) -> bool {
+        self.eval_memo(ctx, type_id, &mut Memo::default())
+    }
+
+    /// [`Node::eval`], reading and filling `memo` for [`Node::Shared`] subexpressions (call
+    /// [`Memo::start_event`] once per event first).
+    pub fn eval_memo(&self, ctx: &Ctx<'_>, type_id: u16, memo: &mut Memo) -> bool {
         match self {
             Node::Const(b) => *b,
-            Node::And(items) => items.iter().all(|n| n.eval(ctx, type_id)),
-            Node::Or(items) => items.iter().any(|n| n.eval(ctx, type_id)),
-            Node::Not(n) => !n.eval(ctx, type_id),
+            Node::And(items) => items.iter().all(|n| n.eval_memo(ctx, type_id, memo)),
+            Node::Or(items) => items.iter().any(|n| n.eval_memo(ctx, type_id, memo)),
+            Node::Not(n) => !n.eval_memo(ctx, type_id, memo),
             Node::EvtType(set) => set.contains(type_id),
             Node::Check(c) => match c.lhs.get(ctx) {
                 Some(v) => c.pred.test(&v, ctx),
                 None => false,
             },
+            Node::Shared(slot, n) => match memo.stamps.get(*slot as usize) {
+                Some(&stamp) if stamp >> 1 == memo.generation => stamp & 1 == 1,
+                Some(_) => {
+                    let v = n.eval_memo(ctx, type_id, memo);
+                    memo.stamps[*slot as usize] = memo.generation << 1 | u32::from(v);
+                    v
+                }
+                None => n.eval_memo(ctx, type_id, memo),
+            },
+        }
+    }
+
+    /// The condition specialised for events of type `type_id`: `evt.type` checks become
+    /// constants and constants are folded away (`Const(false)`: the rule never matches that
+    /// type). Nested conjunctions and disjunctions are flattened.
+    pub fn for_type(&self, type_id: u16) -> Node {
+        match self {
+            Node::Const(b) => Node::Const(*b),
+            Node::EvtType(set) => Node::Const(set.contains(type_id)),
+            Node::Check(c) => Node::Check(Arc::clone(c)),
+            Node::Not(n) => match n.for_type(type_id) {
+                Node::Const(b) => Node::Const(!b),
+                n => Node::Not(Box::new(n)),
+            },
+            Node::And(items) => Node::fold_junction(items, type_id, true),
+            Node::Or(items) => Node::fold_junction(items, type_id, false),
+            Node::Shared(slot, n) => match n.for_type(type_id) {
+                Node::Const(b) => Node::Const(b),
+                n => Node::Shared(*slot, Box::new(n)),
+            },
+        }
+    }
+
+    /// Folds an `and` (`is_and`) or an `or`: the junction's identity element drops out, its
+    /// absorbing element decides it.
+    fn fold_junction(items: &[Node], type_id: u16, is_and: bool) -> Node {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            match i.for_type(type_id) {
+                Node::Const(b) if b == is_and => {}
+                Node::Const(b) => return Node::Const(b),
+                Node::And(inner) if is_and => out.extend(inner.into_vec()),
+                Node::Or(inner) if !is_and => out.extend(inner.into_vec()),
+                n => out.push(n),
+            }
+        }
+        match out.len() {
+            0 => Node::Const(is_and),
+            1 => out.pop().unwrap_or(Node::Const(is_and)),
+            _ if is_and => Node::And(out.into()),
+            _ => Node::Or(out.into()),
+        }
+    }
+
+    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree.
+    pub fn count_shared(&self, uses: &mut HashMap<u32, u32, FastBuild>) {
+        match self {
+            Node::And(items) | Node::Or(items) => items.iter().for_each(|i| i.count_shared(uses)),
+            Node::Not(n) => n.count_shared(uses),
+            Node::Shared(slot, n) => {
+                *uses.entry(*slot).or_default() += 1;
+                n.count_shared(uses);
+            }
+            Node::Const(_) | Node::EvtType(_) | Node::Check(_) => {}
+        }
+    }
+
+    /// Unwraps the [`Node::Shared`] subexpressions occurring only once in `uses`: caching a
+    /// result nobody reads again costs more than it saves.
+    pub fn drop_unshared(self, uses: &HashMap<u32, u32, FastBuild>) -> Node {
+        match self {
+            Node::And(items) => Node::And(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(|i| i.drop_unshared(uses))
+                    .collect(),
+            ),
+            Node::Or(items) => Node::Or(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(|i| i.drop_unshared(uses))
+                    .collect(),
+            ),
+            Node::Not(n) => Node::Not(Box::new(n.drop_unshared(uses))),
+            Node::Shared(slot, n) if uses.get(&slot).is_some_and(|u| *u > 1) => {
+                Node::Shared(slot, Box::new(n.drop_unshared(uses)))
+            }
+            Node::Shared(_, n) => n.drop_unshared(uses),
+            leaf => leaf,
         }
     }
 
@@ -890,6 +1056,7 @@ impl Node {
             Node::EvtType(set) => Some(set.contains(type_id)),
             Node::Check(_) => None,
             Node::Not(n) => n.possible(type_id).map(|b| !b),
+            Node::Shared(_, n) => n.possible(type_id),
             Node::And(items) => {
                 let mut unknown = false;
                 for i in items.iter() {
