@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::condition::parser::{self, Expr};
+use crate::condition::program::Program;
 use crate::condition::{
     CompileError, Compiler, Memo, Node, Operand, Scope, SharedKeys, TypeRegistry,
 };
@@ -64,16 +65,27 @@ pub struct LoadReport {
     pub event_types: Vec<String>,
 }
 
+/// How the engine evaluates an event, indexed by event-type id.
+#[derive(Debug)]
+enum Plan {
+    /// Per type: the rules whose conditions can match it, in rule order, each with the entry of
+    /// its condition (specialised for that type) in the type's program.
+    Programs {
+        by_type: Vec<Box<[(u32, u32)]>>,
+        programs: Vec<Program>,
+        /// Memo slots the programs' shared subexpressions use.
+        memo_slots: usize,
+    },
+    /// Per type: the candidate rules, whose whole condition trees are walked.
+    Reference(Vec<Box<[u32]>>),
+}
+
 /// Compiled rules ready to evaluate events.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// Per event-type id: the rules that can match it, in rule order, each with its condition
-    /// specialised for that type.
-    by_type: Vec<Box<[(u32, Node)]>>,
+    plan: Plan,
     types: TypeRegistry,
-    /// Memo slots [`Node::Shared`] subexpressions use.
-    memo_slots: usize,
     all_matches: bool,
     /// Host name put in alerts.
     pub hostname: String,
@@ -227,15 +239,16 @@ impl Engine {
             }
             report.enabled_rules += 1;
             for (id, bucket) in by_type.iter_mut().enumerate() {
-                if reference {
-                    if r.condition.possible(id as u16) != Some(false) {
-                        bucket.push((i as u32, r.condition.clone()));
+                let cond = if reference {
+                    match r.condition.possible(id as u16) {
+                        Some(false) => Node::Const(false),
+                        _ => Node::Const(true),
                     }
-                    continue;
-                }
-                match r.condition.for_type(id as u16) {
-                    Node::Const(false) => {}
-                    cond => bucket.push((i as u32, cond)),
+                } else {
+                    r.condition.for_type(id as u16)
+                };
+                if !matches!(cond, Node::Const(false)) {
+                    bucket.push((i as u32, cond));
                 }
             }
             if r.condition.possible(0) != Some(false) {
@@ -252,25 +265,43 @@ impl Engine {
                 }
             }
         }
-        let by_type = by_type
-            .into_iter()
-            .map(|bucket| {
-                let mut uses = HashMap::default();
-                bucket.iter().for_each(|(_, c)| c.count_shared(&mut uses));
-                bucket
+        let plan = if reference {
+            Plan::Reference(
+                by_type
                     .into_iter()
-                    .map(|(i, c)| (i, c.drop_unshared(&uses)))
-                    .collect()
-            })
-            .collect();
+                    .map(|bucket| bucket.into_iter().map(|(i, _)| i).collect())
+                    .collect(),
+            )
+        } else {
+            let mut programs = Vec::with_capacity(by_type.len());
+            let by_type = by_type
+                .into_iter()
+                .enumerate()
+                .map(|(id, bucket)| {
+                    let mut uses = HashMap::default();
+                    bucket.iter().for_each(|(_, c)| c.count_shared(&mut uses));
+                    let mut program = Program::default();
+                    let entries = bucket
+                        .into_iter()
+                        .map(|(i, c)| (i, program.add(&c.drop_unshared(&uses), id as u16)))
+                        .collect();
+                    programs.push(program);
+                    entries
+                })
+                .collect();
+            Plan::Programs {
+                by_type,
+                programs,
+                memo_slots: shared.len(),
+            }
+        };
         report.event_types = (1..types.len())
             .map(|i| types.name(i as u16).to_string())
             .collect();
         Ok(Engine {
             rules,
-            by_type,
+            plan,
             types,
-            memo_slots: shared.len(),
             all_matches: opts.all_matches,
             hostname: output::hostname(),
             report,
@@ -290,17 +321,34 @@ impl Engine {
         }
         let id = self.types.id(&ev.evt_type);
         let ctx = Ctx::new(ev);
-        MEMO.with_borrow_mut(|memo| {
-            memo.start_event(self.memo_slots);
-            for (r, cond) in self.by_type[id as usize].iter() {
-                if cond.eval_memo(&ctx, id, memo) {
-                    out.push(*r);
-                    if !self.all_matches {
-                        return;
+        match &self.plan {
+            Plan::Programs {
+                by_type,
+                programs,
+                memo_slots,
+            } => MEMO.with_borrow_mut(|memo| {
+                memo.start_event(*memo_slots);
+                let program = &programs[id as usize];
+                for &(r, entry) in by_type[id as usize].iter() {
+                    if program.run(entry, &ctx, memo) {
+                        out.push(r);
+                        if !self.all_matches {
+                            return;
+                        }
+                    }
+                }
+            }),
+            Plan::Reference(by_type) => {
+                for &r in by_type[id as usize].iter() {
+                    if self.rules[r as usize].condition.eval(&ctx, id) {
+                        out.push(r);
+                        if !self.all_matches {
+                            return;
+                        }
                     }
                 }
             }
-        });
+        }
     }
 
     /// The alert rule `idx` raises for `ev`.

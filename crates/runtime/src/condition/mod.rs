@@ -6,6 +6,7 @@
 //! tests over interned event-type ids. Evaluating an event walks the tree; nothing is parsed then.
 
 pub mod parser;
+pub mod program;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -137,8 +138,8 @@ pub enum Node {
     EvtType(TypeSet),
     /// A field check (shared, not copied, when per-type trees are built).
     Check(Arc<CheckNode>),
-    /// A macro or check several rules contain, with its key in [`SharedKeys`]: evaluated once
-    /// per event when a [`Memo`] is given, then read from it.
+    /// A macro or check several rules contain, with its key in [`SharedKeys`]: a
+    /// [`program::Program`] evaluates it once per event and keeps the result in a [`Memo`].
     Shared(u32, Box<Node>),
 }
 
@@ -160,7 +161,6 @@ impl SharedKeys {
 
 /// Per-event results of [`Node::Shared`] subexpressions. Each slot holds the event generation
 /// it was computed for and the result, so starting an event is one increment, not a clear.
-/// An empty memo caches nothing (plain evaluation).
 #[derive(Debug, Default)]
 pub struct Memo {
     stamps: Vec<u32>,
@@ -179,6 +179,23 @@ impl Memo {
             self.generation = 1;
         }
     }
+
+    /// The result of `slot` for the current event, if computed; `None` also when the memo has
+    /// no such slot (it then caches nothing).
+    #[inline]
+    fn cached(&self, slot: u32) -> Option<bool> {
+        match self.stamps.get(slot as usize) {
+            Some(&stamp) if stamp >> 1 == self.generation => Some(stamp & 1 == 1),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, slot: u32, v: bool) {
+        if let Some(stamp) = self.stamps.get_mut(slot as usize) {
+            *stamp = self.generation << 1 | u32::from(v);
+        }
+    }
 }
 
 /// A field (or transformed field) and the predicate its value must satisfy.
@@ -186,6 +203,18 @@ impl Memo {
 pub struct CheckNode {
     lhs: Operand,
     pred: Pred,
+}
+
+impl CheckNode {
+    /// Out of line: field extraction and value handling would otherwise bloat the frame of the
+    /// loops that call it.
+    #[inline(never)]
+    fn holds(&self, ctx: &Ctx<'_>) -> bool {
+        match self.lhs.get(ctx) {
+            Some(v) => self.pred.test(&v, ctx),
+            None => false,
+        }
+    }
 }
 
 /// The left side of a check: a field or a transformer over fields.
@@ -721,6 +750,30 @@ fn str_pred(op: Op, values: &[String]) -> Result<StrPred, String> {
     })
 }
 
+/// Whether `needle` occurs in `hay`: scans for the needle's first byte and compares the rest
+/// there. `str::contains` builds a two-way searcher per call, which costs more than the whole
+/// scan over the short paths and command lines conditions test.
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let Some(last_start) = hay.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    let mut i = 0;
+    while let Some(p) = hay[i..=last_start].iter().position(|&b| b == first) {
+        i += p;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return true;
+        }
+        i += 1;
+        if i > last_start {
+            break;
+        }
+    }
+    false
+}
+
 fn contains_ignore_ascii_case(hay: &str, lower_needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), lower_needle.as_bytes());
     if n.is_empty() {
@@ -738,7 +791,7 @@ impl StrPred {
         match self {
             StrPred::Eq(x) => s == &**x,
             StrPred::Ne(x) => s != &**x,
-            StrPred::Contains(x) => s.contains(&**x),
+            StrPred::Contains(x) => contains_bytes(s.as_bytes(), x.as_bytes()),
             StrPred::IContains(x) => contains_ignore_ascii_case(s, x),
             StrPred::Bytes {
                 needle,
@@ -793,7 +846,10 @@ impl Pred {
         }
         match self {
             Pred::Exists => true,
-            Pred::Str(p) => p.test(&v.render()),
+            Pred::Str(p) => match v {
+                Value::Str(s) => p.test(s),
+                other => p.test(&other.render()),
+            },
             Pred::Num(NumPred::Cmp(op, n)) => as_int(v).is_some_and(|x| cmp_holds(*op, x.cmp(n))),
             Pred::Num(NumPred::In(ns)) => as_int(v).is_some_and(|x| ns.contains(&x)),
             Pred::Ip { nets, negate } => {
@@ -936,33 +992,17 @@ fn map_values<'a>(v: Value<'a>, f: &dyn Fn(&str) -> String) -> Value<'a> {
 }
 
 impl Node {
-    /// Evaluates the condition on the event in `ctx`, whose type id is `type_id`.
+    /// Evaluates the condition on the event in `ctx`, whose type id is `type_id`, by walking
+    /// the tree (the engine runs [`program::Program`]s instead; this is their reference).
     pub fn eval(&self, ctx: &Ctx<'_>, type_id: u16) -> bool {
-        self.eval_memo(ctx, type_id, &mut Memo::default())
-    }
-
-    /// [`Node::eval`], reading and filling `memo` for [`Node::Shared`] subexpressions (call
-    /// [`Memo::start_event`] once per event first).
-    pub fn eval_memo(&self, ctx: &Ctx<'_>, type_id: u16, memo: &mut Memo) -> bool {
         match self {
             Node::Const(b) => *b,
-            Node::And(items) => items.iter().all(|n| n.eval_memo(ctx, type_id, memo)),
-            Node::Or(items) => items.iter().any(|n| n.eval_memo(ctx, type_id, memo)),
-            Node::Not(n) => !n.eval_memo(ctx, type_id, memo),
+            Node::And(items) => items.iter().all(|n| n.eval(ctx, type_id)),
+            Node::Or(items) => items.iter().any(|n| n.eval(ctx, type_id)),
+            Node::Not(n) => !n.eval(ctx, type_id),
             Node::EvtType(set) => set.contains(type_id),
-            Node::Check(c) => match c.lhs.get(ctx) {
-                Some(v) => c.pred.test(&v, ctx),
-                None => false,
-            },
-            Node::Shared(slot, n) => match memo.stamps.get(*slot as usize) {
-                Some(&stamp) if stamp >> 1 == memo.generation => stamp & 1 == 1,
-                Some(_) => {
-                    let v = n.eval_memo(ctx, type_id, memo);
-                    memo.stamps[*slot as usize] = memo.generation << 1 | u32::from(v);
-                    v
-                }
-                None => n.eval_memo(ctx, type_id, memo),
-            },
+            Node::Check(c) => c.holds(ctx),
+            Node::Shared(_, n) => n.eval(ctx, type_id),
         }
     }
 
