@@ -276,18 +276,20 @@ fn arg<'a>(ctx: &'a Ctx<'a>, key: &str) -> Option<&'a ArgValue> {
     ctx.ev.args.get(key)
 }
 
-/// The flags of a symbolic flags argument (`O_RDONLY|O_CREAT`, also space-separated).
-fn flag_names(v: Option<&ArgValue>) -> impl Iterator<Item = &str> {
+/// The flags of a symbolic flags argument (`O_RDONLY|O_CREAT`, also space-separated). A byte
+/// split: a `char` pattern costs several times more on the opens every event stream is full of.
+fn flag_names(v: Option<&ArgValue>) -> impl Iterator<Item = &[u8]> {
     let text = match v {
-        Some(ArgValue::Str(s)) => s.as_str(),
-        _ => "",
+        Some(ArgValue::Str(s)) => s.as_bytes(),
+        _ => b"",
     };
-    text.split(['|', ' ']).filter(|f| !f.is_empty())
+    text.split(|b| *b == b'|' || *b == b' ')
+        .filter(|f| !f.is_empty())
 }
 
 /// Whether a symbolic flags argument has `flag`.
 fn has_flag(v: Option<&ArgValue>, flag: &str) -> bool {
-    flag_names(v).any(|f| f == flag)
+    flag_names(v).any(|f| f == flag.as_bytes())
 }
 
 const OPEN_FAMILY: &[&str] = &["open", "openat", "openat2", "creat", "open_by_handle_at"];
@@ -310,9 +312,9 @@ fn open_mode(ev: &Event) -> (bool, bool) {
     }
     // One pass over the flags: this runs for every open event.
     flag_names(flags).fold((false, false), |(read, write), f| match f {
-        "O_RDWR" => (true, true),
-        "O_RDONLY" => (true, write),
-        "O_WRONLY" => (read, true),
+        b"O_RDWR" => (true, true),
+        b"O_RDONLY" => (true, write),
+        b"O_WRONLY" => (read, true),
         _ => (read, write),
     })
 }

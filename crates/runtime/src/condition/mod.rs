@@ -269,8 +269,42 @@ enum StrPred {
     EndsWith(Box<str>),
     Glob(GlobMatcher),
     Regex(Regex),
-    In(HashSet<Box<str>, FastBuild>),
+    In(StrSet),
     PMatch(Vec<Box<str>>),
+}
+
+/// The strings of an `in` list, with the set of their lengths: most values tested have a length
+/// no item has, and are rejected without hashing.
+#[derive(Debug, Clone)]
+struct StrSet {
+    items: HashSet<Box<str>, FastBuild>,
+    /// Bit `n` set when an item is `n` bytes long; lengths of 255 and more share bit 255.
+    lengths: [u64; 4],
+}
+
+impl StrSet {
+    fn length_bit(len: usize) -> (usize, u64) {
+        let n = len.min(255);
+        (n / 64, 1 << (n % 64))
+    }
+
+    fn new<'v>(values: impl IntoIterator<Item = &'v String>) -> StrSet {
+        let mut lengths = [0u64; 4];
+        let items = values
+            .into_iter()
+            .map(|v| {
+                let (word, bit) = StrSet::length_bit(v.len());
+                lengths[word] |= bit;
+                v.as_str().into()
+            })
+            .collect();
+        StrSet { items, lengths }
+    }
+
+    fn contains(&self, s: &str) -> bool {
+        let (word, bit) = StrSet::length_bit(s.len());
+        self.lengths[word] & bit != 0 && self.items.contains(s)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -739,7 +773,7 @@ fn str_pred(op: Op, values: &[String]) -> Result<StrPred, String> {
                 .build()
                 .map_err(|e| format!("bad regex: {e}"))?,
         ),
-        Op::In | Op::Intersects => StrPred::In(values.iter().map(|v| v.as_str().into()).collect()),
+        Op::In | Op::Intersects => StrPred::In(StrSet::new(values)),
         Op::PMatch => StrPred::PMatch(
             values
                 .iter()
