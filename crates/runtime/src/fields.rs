@@ -310,13 +310,21 @@ fn open_mode(ev: &Event) -> (bool, bool) {
         let acc = n & 3;
         return (acc == 0 || acc == 2, acc == 1 || acc == 2);
     }
-    // One pass over the flags: this runs for every open event.
-    flag_names(flags).fold((false, false), |(read, write), f| match f {
-        b"O_RDWR" => (true, true),
-        b"O_RDONLY" => (true, write),
-        b"O_WRONLY" => (read, true),
-        _ => (read, write),
-    })
+    // One pass over the flags, telling tokens apart by length and one word compare: this runs
+    // for every open event, and a `memcmp` call per token and candidate cost more than the rest.
+    const RDONLY: u64 = u64::from_le_bytes(*b"O_RDONLY");
+    const WRONLY: u64 = u64::from_le_bytes(*b"O_WRONLY");
+    let mut mode = (false, false);
+    for f in flag_names(flags) {
+        match <[u8; 8]>::try_from(f).map(u64::from_le_bytes) {
+            Ok(RDONLY) => mode.0 = true,
+            Ok(WRONLY) => mode.1 = true,
+            Ok(_) => {}
+            Err(_) if f == b"O_RDWR" => return (true, true),
+            Err(_) => {}
+        }
+    }
+    mode
 }
 
 /// Falco's `evt.res`: `SUCCESS`, or the errno name of a negative result.
@@ -1426,5 +1434,28 @@ mod tests {
                 .unwrap_err()
                 .contains("needs an argument")
         );
+    }
+
+    #[test]
+    fn open_mode_reads_symbolic_and_numeric_flags() {
+        let open = |flags: ArgValue| {
+            let mut ev = Event {
+                evt_type: "openat".into(),
+                ..Default::default()
+            };
+            ev.args.insert("flags".into(), flags);
+            open_mode(&ev)
+        };
+        let sym = |f: &str| open(ArgValue::Str(f.into()));
+        assert_eq!(sym("O_RDONLY|O_CLOEXEC"), (true, false));
+        assert_eq!(sym("O_CLOEXEC|O_WRONLY|O_CREAT"), (false, true));
+        assert_eq!(sym("O_RDWR"), (true, true));
+        assert_eq!(sym("O_CREAT O_RDWR"), (true, true));
+        assert_eq!(sym("O_RDONLYX|O_WRONLYY|O_RDWRZ"), (false, false));
+        assert_eq!(sym("|O_WRONLY|"), (false, true));
+        assert_eq!(sym(""), (false, false));
+        assert_eq!(open(ArgValue::Int(0)), (true, false));
+        assert_eq!(open(ArgValue::Int(0o1101)), (false, true));
+        assert_eq!(open(ArgValue::Int(2)), (true, true));
     }
 }

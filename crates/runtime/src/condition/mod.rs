@@ -784,6 +784,35 @@ fn str_pred(op: Op, values: &[String]) -> Result<StrPred, String> {
     })
 }
 
+fn word8(s: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+fn word4(s: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&s[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Byte equality that compares strings of up to 16 bytes with two (overlapping) word loads
+/// instead of a `memcmp` call: most literals in rules (names, short paths, prefixes) are that
+/// short, and the call dominated the cost of `=`, `startswith` and `endswith`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// Whether `needle` occurs in `hay`: scans for the needle's first byte and compares the rest
 /// there. `str::contains` builds a two-way searcher per call, which costs more than the whole
 /// scan over the short paths and command lines conditions test.
@@ -823,8 +852,8 @@ fn contains_ignore_ascii_case(hay: &str, lower_needle: &str) -> bool {
 impl StrPred {
     fn test(&self, s: &str) -> bool {
         match self {
-            StrPred::Eq(x) => s == &**x,
-            StrPred::Ne(x) => s != &**x,
+            StrPred::Eq(x) => same_bytes(s.as_bytes(), x.as_bytes()),
+            StrPred::Ne(x) => !same_bytes(s.as_bytes(), x.as_bytes()),
             StrPred::Contains(x) => contains_bytes(s.as_bytes(), x.as_bytes()),
             StrPred::IContains(x) => contains_ignore_ascii_case(s, x),
             StrPred::Bytes {
@@ -835,8 +864,14 @@ impl StrPred {
                 needle,
                 prefix_only: false,
             } => s.as_bytes().windows(needle.len()).any(|w| w == &needle[..]),
-            StrPred::StartsWith(x) => s.starts_with(&**x),
-            StrPred::EndsWith(x) => s.ends_with(&**x),
+            StrPred::StartsWith(x) => s
+                .as_bytes()
+                .get(..x.len())
+                .is_some_and(|head| same_bytes(head, x.as_bytes())),
+            StrPred::EndsWith(x) => s
+                .len()
+                .checked_sub(x.len())
+                .is_some_and(|at| same_bytes(&s.as_bytes()[at..], x.as_bytes())),
             StrPred::Glob(g) => g.is_match(s),
             StrPred::Regex(r) => r.is_match(s),
             StrPred::In(set) => set.contains(s),

@@ -395,3 +395,20 @@ fn memo_results_last_one_event() {
     assert_eq!(memo.cached(slot), None);
     assert!(!program.run(entry, &Ctx::new(&other), &mut memo));
 }
+
+#[test]
+fn same_bytes_agrees_with_slice_equality() {
+    let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+    for n in 0..base.len() {
+        let a = &base[..n];
+        assert!(same_bytes(a, a));
+        for flip in 0..n {
+            let mut b = a.to_vec();
+            b[flip] ^= 0x20;
+            assert!(!same_bytes(a, &b), "length {n}, byte {flip} differs");
+        }
+        if n > 0 {
+            assert!(!same_bytes(a, &base[..n - 1]));
+        }
+    }
+}
