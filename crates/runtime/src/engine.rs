@@ -283,7 +283,10 @@ impl Engine {
                     let mut program = Program::default();
                     let entries = bucket
                         .into_iter()
-                        .map(|(i, c)| (i, program.add(&c.drop_unshared(&uses), id as u16)))
+                        .map(|(i, c)| {
+                            let c = c.drop_unshared(&uses).merge_field_checks();
+                            (i, program.add(&c, id as u16))
+                        })
                         .collect();
                     programs.push(program);
                     entries

@@ -208,11 +208,18 @@ pub struct CheckNode {
 impl CheckNode {
     /// Out of line: field extraction and value handling would otherwise bloat the frame of the
     /// loops that call it.
+    /// The common case, a plain field tested against text, goes straight from the field's
+    /// getter to the text predicate.
     #[inline(never)]
     fn holds(&self, ctx: &Ctx<'_>) -> bool {
-        match self.lhs.get(ctx) {
-            Some(v) => self.pred.test(&v, ctx),
-            None => false,
+        let v = match &self.lhs.kind {
+            OperandKind::Field(def, arg) => (def.get)(ctx, arg),
+            OperandKind::Transform(..) => self.lhs.get(ctx),
+        };
+        match (&self.pred, &v) {
+            (Pred::Str(p), Some(Value::Str(s))) => p.test(s),
+            (_, Some(v)) => self.pred.test(v, ctx),
+            (_, None) => false,
         }
     }
 }
@@ -274,15 +281,20 @@ enum StrPred {
 }
 
 /// The strings of an `in` list, with the set of their lengths: most values tested have a length
-/// no item has, and are rejected without hashing.
+/// no item has, and are rejected without hashing. Short lists are scanned, not hashed.
 #[derive(Debug, Clone)]
 struct StrSet {
     items: HashSet<Box<str>, FastBuild>,
+    /// The items when there are at most [`StrSet::SCAN_MAX`]: comparing a few short strings
+    /// costs less than hashing one.
+    scan: Option<Box<[Box<str>]>>,
     /// Bit `n` set when an item is `n` bytes long; lengths of 255 and more share bit 255.
     lengths: [u64; 4],
 }
 
 impl StrSet {
+    const SCAN_MAX: usize = 8;
+
     fn length_bit(len: usize) -> (usize, u64) {
         let n = len.min(255);
         (n / 64, 1 << (n % 64))
@@ -290,7 +302,7 @@ impl StrSet {
 
     fn new<'v>(values: impl IntoIterator<Item = &'v String>) -> StrSet {
         let mut lengths = [0u64; 4];
-        let items = values
+        let items: HashSet<Box<str>, FastBuild> = values
             .into_iter()
             .map(|v| {
                 let (word, bit) = StrSet::length_bit(v.len());
@@ -298,12 +310,23 @@ impl StrSet {
                 v.as_str().into()
             })
             .collect();
-        StrSet { items, lengths }
+        let scan = (items.len() <= StrSet::SCAN_MAX).then(|| items.iter().cloned().collect());
+        StrSet {
+            items,
+            scan,
+            lengths,
+        }
     }
 
     fn contains(&self, s: &str) -> bool {
         let (word, bit) = StrSet::length_bit(s.len());
-        self.lengths[word] & bit != 0 && self.items.contains(s)
+        if self.lengths[word] & bit == 0 {
+            return false;
+        }
+        match &self.scan {
+            Some(few) => few.iter().any(|i| same_bytes(i.as_bytes(), s.as_bytes())),
+            None => self.items.contains(s),
+        }
     }
 }
 
@@ -850,6 +873,7 @@ fn contains_ignore_ascii_case(hay: &str, lower_needle: &str) -> bool {
 }
 
 impl StrPred {
+    #[inline]
     fn test(&self, s: &str) -> bool {
         match self {
             StrPred::Eq(x) => same_bytes(s.as_bytes(), x.as_bytes()),
@@ -1114,6 +1138,70 @@ impl Node {
             1 => out.pop().unwrap_or(Node::Const(is_and)),
             _ if is_and => Node::And(out.into()),
             _ => Node::Or(out.into()),
+        }
+    }
+
+    /// Merges the checks of each `or` that test the same field (without argument) against text
+    /// into one `anyof` check: `fd.name startswith /a or fd.name = /b or ...` then reads the
+    /// field once and dispatches once. `or` has no side effects, so where the merged check
+    /// sits among the other alternatives does not change the result.
+    pub fn merge_field_checks(self) -> Node {
+        match self {
+            Node::And(items) => Node::And(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(Node::merge_field_checks)
+                    .collect(),
+            ),
+            Node::Not(n) => Node::Not(Box::new(n.merge_field_checks())),
+            Node::Shared(slot, n) => Node::Shared(slot, Box::new(n.merge_field_checks())),
+            Node::Or(items) => {
+                // Alternatives in order; a merged group keeps the place of its first member.
+                let mut out: Vec<(Node, Vec<StrPred>)> = Vec::new();
+                for item in items.into_vec() {
+                    let item = item.merge_field_checks();
+                    let merged = match &item {
+                        Node::Check(c) => match (&c.lhs.kind, &c.pred) {
+                            (OperandKind::Field(def, FieldArg::None), Pred::Str(p)) => out
+                                .iter_mut()
+                                .find(|(first, _)| {
+                                    matches!(first, Node::Check(f) if matches!(
+                                        (&f.lhs.kind, &f.pred),
+                                        (OperandKind::Field(d, FieldArg::None), Pred::Str(_))
+                                            if std::ptr::eq(*d, *def)
+                                    ))
+                                })
+                                .map(|(_, preds)| preds.push(p.clone()))
+                                .is_some(),
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !merged {
+                        out.push((item, Vec::new()));
+                    }
+                }
+                Node::Or(
+                    out.into_iter()
+                        .map(|(first, more)| match first {
+                            Node::Check(c) if !more.is_empty() => {
+                                let Pred::Str(p) = &c.pred else {
+                                    unreachable!("only text checks gather more predicates")
+                                };
+                                let mut preds = vec![p.clone()];
+                                preds.extend(more);
+                                Node::Check(Arc::new(CheckNode {
+                                    lhs: c.lhs.clone(),
+                                    pred: Pred::Modified(Modifier::AnyOf, preds),
+                                }))
+                            }
+                            n => n,
+                        })
+                        .collect(),
+                )
+            }
+            leaf => leaf,
         }
     }
 
