@@ -94,7 +94,9 @@ impl Program {
     }
 
     /// Whether the condition starting at `entry` holds for the event in `ctx` (call
-    /// [`Memo::start_event`] once per event first).
+    /// [`Memo::start_event`] once per event first). Inlined into the engine's loop over rules:
+    /// a call per rule cost more than most rules' first test.
+    #[inline]
     pub fn run(&self, entry: u32, ctx: &Ctx<'_>, memo: &mut Memo) -> bool {
         let mut at = entry;
         while at < FAILS {
@@ -103,15 +105,19 @@ impl Program {
                 Test::Check(c) => c.holds(ctx),
                 Test::Shared { slot, entry } => match memo.cached(*slot) {
                     Some(v) => v,
-                    None => {
-                        let v = self.run(*entry, ctx, memo);
-                        memo.store(*slot, v);
-                        v
-                    }
+                    None => self.run_shared(*slot, *entry, ctx, memo),
                 },
             };
             at = if holds { step.on_true } else { step.on_false };
         }
         at == HOLDS
+    }
+
+    /// Runs a shared sub-program and keeps its result for the rest of the event.
+    #[inline(never)]
+    fn run_shared(&self, slot: u32, entry: u32, ctx: &Ctx<'_>, memo: &mut Memo) -> bool {
+        let v = self.run(entry, ctx, memo);
+        memo.store(slot, v);
+        v
     }
 }
