@@ -292,10 +292,13 @@ fn has_flag(v: Option<&ArgValue>, flag: &str) -> bool {
     flag_names(v).any(|f| f == flag.as_bytes())
 }
 
-const OPEN_FAMILY: &[&str] = &["open", "openat", "openat2", "creat", "open_by_handle_at"];
-
+/// Whether the event is of the open family (a `match`: one length switch, then at most one
+/// compare, where a list scan compared against every name).
 fn is_open(ev: &Event) -> bool {
-    OPEN_FAMILY.contains(&ev.evt_type.as_str())
+    matches!(
+        ev.evt_type.as_str(),
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at"
+    )
 }
 
 fn open_mode(ev: &Event) -> (bool, bool) {

@@ -299,8 +299,9 @@ fn contains_bytes_agrees_with_str_contains() {
     }
 }
 
-/// Every condition, compiled with sharing, specialised per type and run as a branch program,
-/// gives what walking its plain tree gives, for every event type.
+/// Every condition, compiled with sharing, specialised per type, with same-field alternatives
+/// merged and run as a branch program, gives what walking its plain tree gives, for every
+/// event type.
 #[test]
 fn branch_programs_agree_with_tree_evaluation() {
     let conds = [
@@ -313,6 +314,8 @@ fn branch_programs_agree_with_tree_evaluation() {
         "never",
         "not never",
         "proc.name startswith B and (fd.name contains 443 or never)",
+        "proc.name = zsh or fd.num = 3 or proc.name in (shells) or proc.name startswith X",
+        "not (proc.name = zsh or proc.name endswith sh) and (fd.name = x or fd.name contains 10.)",
     ];
     let scope = scope();
     let mut types = TypeRegistry::default();
@@ -340,7 +343,7 @@ fn branch_programs_agree_with_tree_evaluation() {
         let mut memo = Memo::default();
         memo.start_event(keys.len());
         for ((plain, shared), cond) in compiled.iter().zip(conds) {
-            let entry = program.add(&shared.for_type(id), id);
+            let entry = program.add(&shared.for_type(id).merge_field_checks(), id);
             let want = plain.eval(&ctx, id);
             assert_eq!(
                 program.run(entry, &ctx, &mut memo),
@@ -411,4 +414,37 @@ fn same_bytes_agrees_with_slice_equality() {
             assert!(!same_bytes(a, &base[..n - 1]));
         }
     }
+}
+
+#[test]
+fn same_field_alternatives_merge_into_one_check() {
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let expr = parser::parse(
+        "proc.name = zsh or fd.num = 3 or proc.name in (shells) or proc.name startswith X",
+    )
+    .unwrap();
+    let node = Compiler::new(&scope, &mut types)
+        .compile(&expr)
+        .unwrap()
+        .merge_field_checks();
+    let Node::Or(items) = &node else {
+        panic!("{node:?}")
+    };
+    assert_eq!(
+        items.len(),
+        2,
+        "proc.name checks merged, fd.num kept: {node:?}"
+    );
+    assert!(
+        matches!(&items[0], Node::Check(c) if matches!(c.pred, Pred::Modified(Modifier::AnyOf, ref p) if p.len() == 3))
+    );
+    let ev = event();
+    assert_eq!(
+        node.eval(&Ctx::new(&ev), types.id(&ev.evt_type)),
+        Compiler::new(&scope, &mut types)
+            .compile(&expr)
+            .unwrap()
+            .eval(&Ctx::new(&ev), types.id(&ev.evt_type))
+    );
 }
