@@ -1,9 +1,14 @@
-//! Falco conditions: parsing ([`parser`]) and compilation into an evaluator ([`Node`]).
+//! Falco conditions: parsing ([`parser`]), compilation into a tree ([`Node`]) and into branch
+//! programs ([`program`]), the form the engine runs.
 //!
 //! Compilation happens once per rule: macros are inlined, lists flattened into hash sets,
 //! literals converted to the field's type (numbers, CIDR networks, lower-cased text for
 //! `icontains`, hex bytes, globs, anchored regexes), and `evt.type` checks turned into bitset
-//! tests over interned event-type ids. Evaluating an event walks the tree; nothing is parsed then.
+//! tests over interned event-type ids. With [`Compiler::sharing`], macros and checks carry a
+//! key so the engine evaluates each once per event ([`Memo`]). [`Node::for_type`] specialises a
+//! tree for one event type and [`Node::merge_field_checks`] merges same-field alternatives
+//! before [`program::Program`] compiles it; [`Node::eval`] walks the plain tree and is the
+//! reference those rewrites are tested against. Nothing is parsed while events are evaluated.
 
 pub mod parser;
 pub mod program;
