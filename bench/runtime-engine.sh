@@ -10,6 +10,10 @@
 # CPU time (one thread, /proc/self/stat), so a busy shared machine does not skew it; wall time
 # is printed beside it.
 #
+# The "match digest" hashes every (event, rule) match: equal digests mean identical verdicts, so
+# compare it before and after an engine change; ALL_MATCHES=1 reports every matching rule per
+# event instead of the first, covering every rule's verdict.
+#
 # Usage: bench/runtime-engine.sh [EVENTS]    (the sensor's bench/runtime.sh may call this)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

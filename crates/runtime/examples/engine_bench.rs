@@ -222,7 +222,16 @@ fn run(events: &str, rules: &[String]) -> Result<(), Box<dyn std::error::Error>>
     for r in rules {
         rs.load_file(std::path::Path::new(r))?;
     }
-    let engine = Engine::compile(&rs, EngineOptions::default())?;
+    // ALL_MATCHES=1 reports every matching rule per event (not only the first), so the match
+    // digest below covers every rule's verdict: compare it across engine changes.
+    let all_matches = std::env::var("ALL_MATCHES").is_ok_and(|v| v == "1");
+    let engine = Engine::compile(
+        &rs,
+        EngineOptions {
+            all_matches,
+            ..Default::default()
+        },
+    )?;
     let t = Instant::now();
     let mut stream = Vec::new();
     for line in BufReader::new(std::fs::File::open(events)?).lines() {
@@ -231,18 +240,25 @@ fn run(events: &str, rules: &[String]) -> Result<(), Box<dyn std::error::Error>>
     let parse = t.elapsed().as_secs_f64();
     let mut matched = Vec::new();
     let mut by_rule = vec![0u64; engine.rules().len()];
+    // FNV-1a over (event index, rule index) of every match of the first pass.
+    let mut digest: u64 = 0xcbf2_9ce4_8422_2325;
     let cpu0 = cpu_seconds();
     let t = Instant::now();
     let repeat: usize = std::env::var("REPEAT")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
-    for _ in 0..repeat {
-        for ev in &stream {
+    for pass in 0..repeat {
+        for (i, ev) in stream.iter().enumerate() {
             matched.clear();
             engine.matches(ev, &mut matched);
             for &m in &matched {
                 by_rule[m as usize] += 1;
+                if pass == 0 {
+                    for b in (i as u64).to_le_bytes().into_iter().chain(m.to_le_bytes()) {
+                        digest = (digest ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                    }
+                }
             }
         }
     }
@@ -251,7 +267,7 @@ fn run(events: &str, rules: &[String]) -> Result<(), Box<dyn std::error::Error>>
     let n = (stream.len() * repeat) as f64;
     let alerts: u64 = by_rule.iter().sum();
     println!(
-        "rules {} enabled, {} events, {alerts} alerts; eval wall {secs:.3}s, cpu {cpu:.2}s = {:.0} events/s per core (JSON parse {:.0} events/s wall)",
+        "rules {} enabled, {} events, {alerts} alerts (match digest {digest:016x}); eval wall {secs:.3}s, cpu {cpu:.2}s = {:.0} events/s per core (JSON parse {:.0} events/s wall)",
         engine.report.enabled_rules,
         stream.len(),
         n / cpu.max(0.01),

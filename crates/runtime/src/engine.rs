@@ -1,10 +1,14 @@
 //! The rule engine: compiles a [`Ruleset`] once, indexes rules by event type, evaluates events
 //! and builds alerts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::condition::parser::{self, Expr};
-use crate::condition::{CompileError, Compiler, Node, Operand, Scope, TypeRegistry};
+use crate::condition::program::Program;
+use crate::condition::{
+    CompileError, Compiler, Memo, Node, Operand, Scope, SharedKeys, TypeRegistry,
+};
 use crate::event::Event;
 use crate::fields::{Ctx, Value};
 use crate::output::{self, Alert, TemplatePart};
@@ -61,11 +65,26 @@ pub struct LoadReport {
     pub event_types: Vec<String>,
 }
 
+/// How the engine evaluates an event, indexed by event-type id.
+#[derive(Debug)]
+enum Plan {
+    /// Per type: the rules whose conditions can match it, in rule order, each with the entry of
+    /// its condition (specialised for that type) in the type's program.
+    Programs {
+        by_type: Vec<Box<[(u32, u32)]>>,
+        programs: Vec<Program>,
+        /// Memo slots the programs' shared subexpressions use.
+        memo_slots: usize,
+    },
+    /// Per type: the candidate rules, whose whole condition trees are walked.
+    Reference(Vec<Box<[u32]>>),
+}
+
 /// Compiled rules ready to evaluate events.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    by_type: Vec<Box<[u32]>>,
+    plan: Plan,
     types: TypeRegistry,
     all_matches: bool,
     /// Host name put in alerts.
@@ -85,6 +104,17 @@ fn parse_at(text: &str, what: &str, origin: &Origin) -> Result<Expr, LoadError> 
 impl Engine {
     /// Compiles every rule of `rs`.
     pub fn compile(rs: &Ruleset, opts: EngineOptions) -> Result<Engine, LoadError> {
+        Engine::build(rs, opts, false)
+    }
+
+    /// Compiles every rule of `rs` without the optimisations [`Engine::compile`] applies (no
+    /// per-type specialisation, no shared subexpressions): each event walks each candidate
+    /// rule's whole condition. The reference the optimised engine is tested against.
+    pub fn compile_reference(rs: &Ruleset, opts: EngineOptions) -> Result<Engine, LoadError> {
+        Engine::build(rs, opts, true)
+    }
+
+    fn build(rs: &Ruleset, opts: EngineOptions, reference: bool) -> Result<Engine, LoadError> {
         let mut scope = Scope::default();
         for m in &rs.macros {
             scope.macros.insert(
@@ -103,6 +133,7 @@ impl Engine {
             ..Default::default()
         };
         let mut types = TypeRegistry::default();
+        let mut shared = SharedKeys::default();
         let mut rules = Vec::new();
         for r in &rs.rules {
             let err = |message: String| LoadError {
@@ -131,6 +162,9 @@ impl Engine {
                 expr = Expr::And(vec![expr, Expr::Not(Box::new(Expr::Or(excluded)))]);
             }
             let mut c = Compiler::new(&scope, &mut types);
+            if !reference {
+                c = c.sharing(&mut shared);
+            }
             let cond = c.compile(&expr);
             let cond_fields = std::mem::take(&mut c.fields_used);
             let compiled = cond.and_then(|cond| {
@@ -198,15 +232,23 @@ impl Engine {
                 }
             }
         }
-        let mut by_type: Vec<Vec<u32>> = vec![Vec::new(); types.len()];
+        let mut by_type: Vec<Vec<(u32, Node)>> = vec![Vec::new(); types.len()];
         for (i, r) in rules.iter().enumerate() {
             if !r.enabled {
                 continue;
             }
             report.enabled_rules += 1;
             for (id, bucket) in by_type.iter_mut().enumerate() {
-                if r.condition.possible(id as u16) != Some(false) {
-                    bucket.push(i as u32);
+                let cond = if reference {
+                    match r.condition.possible(id as u16) {
+                        Some(false) => Node::Const(false),
+                        _ => Node::Const(true),
+                    }
+                } else {
+                    r.condition.for_type(id as u16)
+                };
+                if !matches!(cond, Node::Const(false)) {
+                    bucket.push((i as u32, cond));
                 }
             }
             if r.condition.possible(0) != Some(false) {
@@ -223,12 +265,45 @@ impl Engine {
                 }
             }
         }
+        let plan = if reference {
+            Plan::Reference(
+                by_type
+                    .into_iter()
+                    .map(|bucket| bucket.into_iter().map(|(i, _)| i).collect())
+                    .collect(),
+            )
+        } else {
+            let mut programs = Vec::with_capacity(by_type.len());
+            let by_type = by_type
+                .into_iter()
+                .enumerate()
+                .map(|(id, bucket)| {
+                    let mut uses = HashMap::default();
+                    bucket.iter().for_each(|(_, c)| c.count_shared(&mut uses));
+                    let mut program = Program::default();
+                    let entries = bucket
+                        .into_iter()
+                        .map(|(i, c)| {
+                            let c = c.drop_unshared(&uses).merge_field_checks();
+                            (i, program.add(&c, id as u16))
+                        })
+                        .collect();
+                    programs.push(program);
+                    entries
+                })
+                .collect();
+            Plan::Programs {
+                by_type,
+                programs,
+                memo_slots: shared.len(),
+            }
+        };
         report.event_types = (1..types.len())
             .map(|i| types.name(i as u16).to_string())
             .collect();
         Ok(Engine {
             rules,
-            by_type: by_type.into_iter().map(Vec::into_boxed_slice).collect(),
+            plan,
             types,
             all_matches: opts.all_matches,
             hostname: output::hostname(),
@@ -244,13 +319,36 @@ impl Engine {
     /// Appends to `out` the indexes of the rules `ev` matches (only the first unless
     /// `all_matches`).
     pub fn matches(&self, ev: &Event, out: &mut Vec<u32>) {
+        thread_local! {
+            static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+        }
         let id = self.types.id(&ev.evt_type);
         let ctx = Ctx::new(ev);
-        for &r in self.by_type[id as usize].iter() {
-            if self.rules[r as usize].condition.eval(&ctx, id) {
-                out.push(r);
-                if !self.all_matches {
-                    return;
+        match &self.plan {
+            Plan::Programs {
+                by_type,
+                programs,
+                memo_slots,
+            } => MEMO.with_borrow_mut(|memo| {
+                memo.start_event(*memo_slots);
+                let program = &programs[id as usize];
+                for &(r, entry) in by_type[id as usize].iter() {
+                    if program.run(entry, &ctx, memo) {
+                        out.push(r);
+                        if !self.all_matches {
+                            return;
+                        }
+                    }
+                }
+            }),
+            Plan::Reference(by_type) => {
+                for &r in by_type[id as usize].iter() {
+                    if self.rules[r as usize].condition.eval(&ctx, id) {
+                        out.push(r);
+                        if !self.all_matches {
+                            return;
+                        }
+                    }
                 }
             }
         }

@@ -1,15 +1,22 @@
-//! Falco conditions: parsing ([`parser`]) and compilation into an evaluator ([`Node`]).
+//! Falco conditions: parsing ([`parser`]), compilation into a tree ([`Node`]) and into branch
+//! programs ([`program`]), the form the engine runs.
 //!
 //! Compilation happens once per rule: macros are inlined, lists flattened into hash sets,
 //! literals converted to the field's type (numbers, CIDR networks, lower-cased text for
 //! `icontains`, hex bytes, globs, anchored regexes), and `evt.type` checks turned into bitset
-//! tests over interned event-type ids. Evaluating an event walks the tree; nothing is parsed then.
+//! tests over interned event-type ids. With [`Compiler::sharing`], macros and checks carry a
+//! key so the engine evaluates each once per event ([`Memo`]). [`Node::for_type`] specialises a
+//! tree for one event type and [`Node::merge_field_checks`] merges same-field alternatives
+//! before [`program::Program`] compiles it; [`Node::eval`] walks the plain tree and is the
+//! reference those rewrites are tested against. Nothing is parsed while events are evaluated.
 
 pub mod parser;
+pub mod program;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
 use regex::{Regex, RegexBuilder};
@@ -134,8 +141,66 @@ pub enum Node {
     Not(Box<Node>),
     /// The event's type is in the set.
     EvtType(TypeSet),
-    /// A field check.
-    Check(Box<CheckNode>),
+    /// A field check (shared, not copied, when per-type trees are built).
+    Check(Arc<CheckNode>),
+    /// A macro or check several rules contain, with its key in [`SharedKeys`]: a
+    /// [`program::Program`] evaluates it once per event and keeps the result in a [`Memo`].
+    Shared(u32, Box<Node>),
+}
+
+/// Keys of subexpressions rules share (macro names, check texts), interned to memo slots.
+#[derive(Debug, Default)]
+pub struct SharedKeys(HashMap<String, u32, FastBuild>);
+
+impl SharedKeys {
+    /// Number of slots a [`Memo`] needs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no key is interned.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Per-event results of [`Node::Shared`] subexpressions. Each slot holds the event generation
+/// it was computed for and the result, so starting an event is one increment, not a clear.
+#[derive(Debug, Default)]
+pub struct Memo {
+    stamps: Vec<u32>,
+    generation: u32,
+}
+
+impl Memo {
+    /// Forgets the previous event's results; `slots` is the engine's [`SharedKeys::len`].
+    pub fn start_event(&mut self, slots: usize) {
+        if self.stamps.len() < slots {
+            self.stamps.resize(slots, 0);
+        }
+        self.generation += 1;
+        if self.generation >= u32::MAX >> 1 {
+            self.stamps.fill(0);
+            self.generation = 1;
+        }
+    }
+
+    /// The result of `slot` for the current event, if computed; `None` also when the memo has
+    /// no such slot (it then caches nothing).
+    #[inline]
+    fn cached(&self, slot: u32) -> Option<bool> {
+        match self.stamps.get(slot as usize) {
+            Some(&stamp) if stamp >> 1 == self.generation => Some(stamp & 1 == 1),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, slot: u32, v: bool) {
+        if let Some(stamp) = self.stamps.get_mut(slot as usize) {
+            *stamp = self.generation << 1 | u32::from(v);
+        }
+    }
 }
 
 /// A field (or transformed field) and the predicate its value must satisfy.
@@ -143,6 +208,25 @@ pub enum Node {
 pub struct CheckNode {
     lhs: Operand,
     pred: Pred,
+}
+
+impl CheckNode {
+    /// Out of line: field extraction and value handling would otherwise bloat the frame of the
+    /// loops that call it.
+    /// The common case, a plain field tested against text, goes straight from the field's
+    /// getter to the text predicate.
+    #[inline(never)]
+    fn holds(&self, ctx: &Ctx<'_>) -> bool {
+        let v = match &self.lhs.kind {
+            OperandKind::Field(def, arg) => (def.get)(ctx, arg),
+            OperandKind::Transform(..) => self.lhs.get(ctx),
+        };
+        match (&self.pred, &v) {
+            (Pred::Str(p), Some(Value::Str(s))) => p.test(s),
+            (_, Some(v)) => self.pred.test(v, ctx),
+            (_, None) => false,
+        }
+    }
 }
 
 /// The left side of a check: a field or a transformer over fields.
@@ -197,8 +281,58 @@ enum StrPred {
     EndsWith(Box<str>),
     Glob(GlobMatcher),
     Regex(Regex),
-    In(HashSet<Box<str>, FastBuild>),
+    In(StrSet),
     PMatch(Vec<Box<str>>),
+}
+
+/// The strings of an `in` list, with the set of their lengths: most values tested have a length
+/// no item has, and are rejected without hashing. Short lists are scanned, not hashed.
+#[derive(Debug, Clone)]
+struct StrSet {
+    items: HashSet<Box<str>, FastBuild>,
+    /// The items when there are at most [`StrSet::SCAN_MAX`]: comparing a few short strings
+    /// costs less than hashing one.
+    scan: Option<Box<[Box<str>]>>,
+    /// Bit `n` set when an item is `n` bytes long; lengths of 255 and more share bit 255.
+    lengths: [u64; 4],
+}
+
+impl StrSet {
+    const SCAN_MAX: usize = 8;
+
+    fn length_bit(len: usize) -> (usize, u64) {
+        let n = len.min(255);
+        (n / 64, 1 << (n % 64))
+    }
+
+    fn new<'v>(values: impl IntoIterator<Item = &'v String>) -> StrSet {
+        let mut lengths = [0u64; 4];
+        let items: HashSet<Box<str>, FastBuild> = values
+            .into_iter()
+            .map(|v| {
+                let (word, bit) = StrSet::length_bit(v.len());
+                lengths[word] |= bit;
+                v.as_str().into()
+            })
+            .collect();
+        let scan = (items.len() <= StrSet::SCAN_MAX).then(|| items.iter().cloned().collect());
+        StrSet {
+            items,
+            scan,
+            lengths,
+        }
+    }
+
+    fn contains(&self, s: &str) -> bool {
+        let (word, bit) = StrSet::length_bit(s.len());
+        if self.lengths[word] & bit == 0 {
+            return false;
+        }
+        match &self.scan {
+            Some(few) => few.iter().any(|i| same_bytes(i.as_bytes(), s.as_bytes())),
+            None => self.items.contains(s),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -284,6 +418,7 @@ pub struct Compiler<'s> {
     /// Every field name (with argument) the compiled conditions read.
     pub fields_used: BTreeSet<String>,
     macro_stack: Vec<String>,
+    shared: Option<&'s mut SharedKeys>,
 }
 
 impl<'s> Compiler<'s> {
@@ -294,7 +429,29 @@ impl<'s> Compiler<'s> {
             types,
             fields_used: BTreeSet::new(),
             macro_stack: Vec::new(),
+            shared: None,
         }
+    }
+
+    /// Wraps every macro and check in [`Node::Shared`], keyed in `keys` by macro name or
+    /// check text, so an engine can evaluate each once per event whatever the number of rules
+    /// containing it. Macros take no parameters and lists are global, so equal keys compile to
+    /// equal trees.
+    pub fn sharing(mut self, keys: &'s mut SharedKeys) -> Self {
+        self.shared = Some(keys);
+        self
+    }
+
+    fn share(&mut self, key: impl FnOnce() -> String, n: Node) -> Node {
+        let Some(keys) = self.shared.as_deref_mut() else {
+            return n;
+        };
+        if matches!(n, Node::Const(_) | Node::EvtType(_) | Node::Shared(..)) {
+            return n;
+        }
+        let next = keys.0.len() as u32;
+        let slot = *keys.0.entry(key()).or_insert(next);
+        Node::Shared(slot, Box::new(n))
     }
 
     /// Compiles one parsed condition.
@@ -332,9 +489,12 @@ impl<'s> Compiler<'s> {
                 self.macro_stack.push(name.clone());
                 let n = self.compile(body);
                 self.macro_stack.pop();
-                n?
+                self.share(|| format!("macro {name}"), n?)
             }
-            Expr::Check(c) => self.check(&c.lhs, c.op, &c.rhs)?,
+            Expr::Check(c) => {
+                let n = self.check(&c.lhs, c.op, &c.rhs)?;
+                self.share(|| format!("{c:?}"), n)
+            }
         })
     }
 
@@ -472,7 +632,7 @@ impl<'s> Compiler<'s> {
                         "val() supports =, !=, <, <=, >, >=, contains, startswith, endswith".into(),
                     ));
                 }
-                return Ok(Node::Check(Box::new(CheckNode {
+                return Ok(Node::Check(Arc::new(CheckNode {
                     lhs: operand,
                     pred: Pred::Field(op, other),
                 })));
@@ -489,13 +649,13 @@ impl<'s> Compiler<'s> {
                 .map(|v| str_pred(op, std::slice::from_ref(v)))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(ctx)?;
-            return Ok(Node::Check(Box::new(CheckNode {
+            return Ok(Node::Check(Arc::new(CheckNode {
                 lhs: operand,
                 pred: Pred::Modified(*m, preds),
             })));
         }
         if op == Op::Exists {
-            return Ok(Node::Check(Box::new(CheckNode {
+            return Ok(Node::Check(Arc::new(CheckNode {
                 lhs: operand,
                 pred: Pred::Exists,
             })));
@@ -565,7 +725,7 @@ impl<'s> Compiler<'s> {
             }
             _ => Pred::Str(str_pred(op, &values).map_err(ctx)?),
         };
-        Ok(Node::Check(Box::new(CheckNode { lhs: operand, pred })))
+        Ok(Node::Check(Arc::new(CheckNode { lhs: operand, pred })))
     }
 }
 
@@ -641,7 +801,7 @@ fn str_pred(op: Op, values: &[String]) -> Result<StrPred, String> {
                 .build()
                 .map_err(|e| format!("bad regex: {e}"))?,
         ),
-        Op::In | Op::Intersects => StrPred::In(values.iter().map(|v| v.as_str().into()).collect()),
+        Op::In | Op::Intersects => StrPred::In(StrSet::new(values)),
         Op::PMatch => StrPred::PMatch(
             values
                 .iter()
@@ -650,6 +810,59 @@ fn str_pred(op: Op, values: &[String]) -> Result<StrPred, String> {
         ),
         Op::Exists => return Err("exists takes no value".into()),
     })
+}
+
+fn word8(s: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+fn word4(s: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&s[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Byte equality that compares strings of up to 16 bytes with two (overlapping) word loads
+/// instead of a `memcmp` call: most literals in rules (names, short paths, prefixes) are that
+/// short, and the call dominated the cost of `=`, `startswith` and `endswith`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// Whether `needle` occurs in `hay`: scans for the needle's first byte and compares the rest
+/// there. `str::contains` builds a two-way searcher per call, which costs more than the whole
+/// scan over the short paths and command lines conditions test.
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let Some(last_start) = hay.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    let mut i = 0;
+    while let Some(p) = hay[i..=last_start].iter().position(|&b| b == first) {
+        i += p;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return true;
+        }
+        i += 1;
+        if i > last_start {
+            break;
+        }
+    }
+    false
 }
 
 fn contains_ignore_ascii_case(hay: &str, lower_needle: &str) -> bool {
@@ -665,11 +878,12 @@ fn contains_ignore_ascii_case(hay: &str, lower_needle: &str) -> bool {
 }
 
 impl StrPred {
+    #[inline]
     fn test(&self, s: &str) -> bool {
         match self {
-            StrPred::Eq(x) => s == &**x,
-            StrPred::Ne(x) => s != &**x,
-            StrPred::Contains(x) => s.contains(&**x),
+            StrPred::Eq(x) => same_bytes(s.as_bytes(), x.as_bytes()),
+            StrPred::Ne(x) => !same_bytes(s.as_bytes(), x.as_bytes()),
+            StrPred::Contains(x) => contains_bytes(s.as_bytes(), x.as_bytes()),
             StrPred::IContains(x) => contains_ignore_ascii_case(s, x),
             StrPred::Bytes {
                 needle,
@@ -679,8 +893,14 @@ impl StrPred {
                 needle,
                 prefix_only: false,
             } => s.as_bytes().windows(needle.len()).any(|w| w == &needle[..]),
-            StrPred::StartsWith(x) => s.starts_with(&**x),
-            StrPred::EndsWith(x) => s.ends_with(&**x),
+            StrPred::StartsWith(x) => s
+                .as_bytes()
+                .get(..x.len())
+                .is_some_and(|head| same_bytes(head, x.as_bytes())),
+            StrPred::EndsWith(x) => s
+                .len()
+                .checked_sub(x.len())
+                .is_some_and(|at| same_bytes(&s.as_bytes()[at..], x.as_bytes())),
             StrPred::Glob(g) => g.is_match(s),
             StrPred::Regex(r) => r.is_match(s),
             StrPred::In(set) => set.contains(s),
@@ -724,7 +944,10 @@ impl Pred {
         }
         match self {
             Pred::Exists => true,
-            Pred::Str(p) => p.test(&v.render()),
+            Pred::Str(p) => match v {
+                Value::Str(s) => p.test(s),
+                other => p.test(&other.render()),
+            },
             Pred::Num(NumPred::Cmp(op, n)) => as_int(v).is_some_and(|x| cmp_holds(*op, x.cmp(n))),
             Pred::Num(NumPred::In(ns)) => as_int(v).is_some_and(|x| ns.contains(&x)),
             Pred::Ip { nets, negate } => {
@@ -867,7 +1090,8 @@ fn map_values<'a>(v: Value<'a>, f: &dyn Fn(&str) -> String) -> Value<'a> {
 }
 
 impl Node {
-    /// Evaluates the condition on the event in `ctx`, whose type id is `type_id`.
+    /// Evaluates the condition on the event in `ctx`, whose type id is `type_id`, by walking
+    /// the tree (the engine runs [`program::Program`]s instead; this is their reference).
     pub fn eval(&self, ctx: &Ctx<'_>, type_id: u16) -> bool {
         match self {
             Node::Const(b) => *b,
@@ -875,10 +1099,154 @@ impl Node {
             Node::Or(items) => items.iter().any(|n| n.eval(ctx, type_id)),
             Node::Not(n) => !n.eval(ctx, type_id),
             Node::EvtType(set) => set.contains(type_id),
-            Node::Check(c) => match c.lhs.get(ctx) {
-                Some(v) => c.pred.test(&v, ctx),
-                None => false,
+            Node::Check(c) => c.holds(ctx),
+            Node::Shared(_, n) => n.eval(ctx, type_id),
+        }
+    }
+
+    /// The condition specialised for events of type `type_id`: `evt.type` checks become
+    /// constants and constants are folded away (`Const(false)`: the rule never matches that
+    /// type). Nested conjunctions and disjunctions are flattened.
+    pub fn for_type(&self, type_id: u16) -> Node {
+        match self {
+            Node::Const(b) => Node::Const(*b),
+            Node::EvtType(set) => Node::Const(set.contains(type_id)),
+            Node::Check(c) => Node::Check(Arc::clone(c)),
+            Node::Not(n) => match n.for_type(type_id) {
+                Node::Const(b) => Node::Const(!b),
+                n => Node::Not(Box::new(n)),
             },
+            Node::And(items) => Node::fold_junction(items, type_id, true),
+            Node::Or(items) => Node::fold_junction(items, type_id, false),
+            Node::Shared(slot, n) => match n.for_type(type_id) {
+                Node::Const(b) => Node::Const(b),
+                n => Node::Shared(*slot, Box::new(n)),
+            },
+        }
+    }
+
+    /// Folds an `and` (`is_and`) or an `or`: the junction's identity element drops out, its
+    /// absorbing element decides it.
+    fn fold_junction(items: &[Node], type_id: u16, is_and: bool) -> Node {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            match i.for_type(type_id) {
+                Node::Const(b) if b == is_and => {}
+                Node::Const(b) => return Node::Const(b),
+                Node::And(inner) if is_and => out.extend(inner.into_vec()),
+                Node::Or(inner) if !is_and => out.extend(inner.into_vec()),
+                n => out.push(n),
+            }
+        }
+        match out.len() {
+            0 => Node::Const(is_and),
+            1 => out.pop().unwrap_or(Node::Const(is_and)),
+            _ if is_and => Node::And(out.into()),
+            _ => Node::Or(out.into()),
+        }
+    }
+
+    /// Merges the checks of each `or` that test the same field (without argument) against text
+    /// into one `anyof` check: `fd.name startswith /a or fd.name = /b or ...` then reads the
+    /// field once and dispatches once. `or` has no side effects, so where the merged check
+    /// sits among the other alternatives does not change the result.
+    pub fn merge_field_checks(self) -> Node {
+        match self {
+            Node::And(items) => Node::And(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(Node::merge_field_checks)
+                    .collect(),
+            ),
+            Node::Not(n) => Node::Not(Box::new(n.merge_field_checks())),
+            Node::Shared(slot, n) => Node::Shared(slot, Box::new(n.merge_field_checks())),
+            Node::Or(items) => {
+                // Alternatives in order; a merged group keeps the place of its first member.
+                let mut out: Vec<(Node, Vec<StrPred>)> = Vec::new();
+                for item in items.into_vec() {
+                    let item = item.merge_field_checks();
+                    let merged = match &item {
+                        Node::Check(c) => match (&c.lhs.kind, &c.pred) {
+                            (OperandKind::Field(def, FieldArg::None), Pred::Str(p)) => out
+                                .iter_mut()
+                                .find(|(first, _)| {
+                                    matches!(first, Node::Check(f) if matches!(
+                                        (&f.lhs.kind, &f.pred),
+                                        (OperandKind::Field(d, FieldArg::None), Pred::Str(_))
+                                            if std::ptr::eq(*d, *def)
+                                    ))
+                                })
+                                .map(|(_, preds)| preds.push(p.clone()))
+                                .is_some(),
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !merged {
+                        out.push((item, Vec::new()));
+                    }
+                }
+                Node::Or(
+                    out.into_iter()
+                        .map(|(first, more)| match first {
+                            Node::Check(c) if !more.is_empty() => {
+                                let Pred::Str(p) = &c.pred else {
+                                    unreachable!("only text checks gather more predicates")
+                                };
+                                let mut preds = vec![p.clone()];
+                                preds.extend(more);
+                                Node::Check(Arc::new(CheckNode {
+                                    lhs: c.lhs.clone(),
+                                    pred: Pred::Modified(Modifier::AnyOf, preds),
+                                }))
+                            }
+                            n => n,
+                        })
+                        .collect(),
+                )
+            }
+            leaf => leaf,
+        }
+    }
+
+    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree.
+    pub fn count_shared(&self, uses: &mut HashMap<u32, u32, FastBuild>) {
+        match self {
+            Node::And(items) | Node::Or(items) => items.iter().for_each(|i| i.count_shared(uses)),
+            Node::Not(n) => n.count_shared(uses),
+            Node::Shared(slot, n) => {
+                *uses.entry(*slot).or_default() += 1;
+                n.count_shared(uses);
+            }
+            Node::Const(_) | Node::EvtType(_) | Node::Check(_) => {}
+        }
+    }
+
+    /// Unwraps the [`Node::Shared`] subexpressions occurring only once in `uses`: caching a
+    /// result nobody reads again costs more than it saves.
+    pub fn drop_unshared(self, uses: &HashMap<u32, u32, FastBuild>) -> Node {
+        match self {
+            Node::And(items) => Node::And(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(|i| i.drop_unshared(uses))
+                    .collect(),
+            ),
+            Node::Or(items) => Node::Or(
+                items
+                    .into_vec()
+                    .into_iter()
+                    .map(|i| i.drop_unshared(uses))
+                    .collect(),
+            ),
+            Node::Not(n) => Node::Not(Box::new(n.drop_unshared(uses))),
+            Node::Shared(slot, n) if uses.get(&slot).is_some_and(|u| *u > 1) => {
+                Node::Shared(slot, Box::new(n.drop_unshared(uses)))
+            }
+            Node::Shared(_, n) => n.drop_unshared(uses),
+            leaf => leaf,
         }
     }
 
@@ -890,6 +1258,7 @@ impl Node {
             Node::EvtType(set) => Some(set.contains(type_id)),
             Node::Check(_) => None,
             Node::Not(n) => n.possible(type_id).map(|b| !b),
+            Node::Shared(_, n) => n.possible(type_id),
             Node::And(items) => {
                 let mut unknown = false;
                 for i in items.iter() {

@@ -265,3 +265,186 @@ fn event_type_index() {
     let n = Compiler::new(&scope, &mut types).compile(&e).unwrap();
     assert_eq!(n.possible(0), Some(true));
 }
+
+#[test]
+fn contains_bytes_agrees_with_str_contains() {
+    let hays = [
+        "",
+        "a",
+        "aaab",
+        "O_RDONLY|O_CLOEXEC",
+        "/home/u/.ssh/id_rsa",
+        "ééa",
+    ];
+    let needles = [
+        "",
+        "a",
+        "aab",
+        "b",
+        "O_CREAT",
+        "O_CLOEXEC",
+        "/.ssh/",
+        "id_rsa",
+        "é",
+        "x",
+    ];
+    for h in hays {
+        for n in needles {
+            assert_eq!(
+                contains_bytes(h.as_bytes(), n.as_bytes()),
+                h.contains(n),
+                "{h:?} contains {n:?}"
+            );
+        }
+    }
+}
+
+/// Every condition, compiled with sharing, specialised per type, with same-field alternatives
+/// merged and run as a branch program, gives what walking its plain tree gives, for every
+/// event type.
+#[test]
+fn branch_programs_agree_with_tree_evaluation() {
+    let conds = [
+        "is_open and proc.name = Bash",
+        "outer or never",
+        "not (is_open and not proc.name in (shells))",
+        "(is_open or never) and (proc.name = zsh or proc.name in (shells)) and not never",
+        "is_open and is_open and not outer",
+        "evt.type != openat or fd.num > 2",
+        "never",
+        "not never",
+        "proc.name startswith B and (fd.name contains 443 or never)",
+        "proc.name = zsh or fd.num = 3 or proc.name in (shells) or proc.name startswith X",
+        "not (proc.name = zsh or proc.name endswith sh) and (fd.name = x or fd.name contains 10.)",
+    ];
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let mut keys = SharedKeys::default();
+    let compiled: Vec<(Node, Node)> = conds
+        .iter()
+        .map(|c| {
+            let expr = parser::parse(c).unwrap();
+            let plain = Compiler::new(&scope, &mut types).compile(&expr).unwrap();
+            let shared = Compiler::new(&scope, &mut types)
+                .sharing(&mut keys)
+                .compile(&expr)
+                .unwrap();
+            (plain, shared)
+        })
+        .collect();
+    assert!(!keys.is_empty(), "macros and checks got shared keys");
+    let mut checked = 0;
+    for type_name in ["openat", "open", "execve", "connect", "read"] {
+        let mut ev = event();
+        ev.evt_type = type_name.into();
+        let id = types.id(type_name);
+        let ctx = Ctx::new(&ev);
+        let mut program = program::Program::default();
+        let mut memo = Memo::default();
+        memo.start_event(keys.len());
+        for ((plain, shared), cond) in compiled.iter().zip(conds) {
+            let entry = program.add(&shared.for_type(id).merge_field_checks(), id);
+            let want = plain.eval(&ctx, id);
+            assert_eq!(
+                program.run(entry, &ctx, &mut memo),
+                want,
+                "{cond} on {type_name}"
+            );
+            // Run again: now the shared parts come from the memo.
+            assert_eq!(
+                program.run(entry, &ctx, &mut memo),
+                want,
+                "{cond} on {type_name}, memoised"
+            );
+            checked += usize::from(want);
+        }
+    }
+    assert!(checked > 5, "conditions hold on some events ({checked})");
+}
+
+#[test]
+fn memo_results_last_one_event() {
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let mut keys = SharedKeys::default();
+    let expr = parser::parse("is_open").unwrap();
+    let node = Compiler::new(&scope, &mut types)
+        .sharing(&mut keys)
+        .compile(&expr)
+        .unwrap();
+    // `is_open` is only evt.type checks: nothing worth sharing.
+    assert!(matches!(node, Node::EvtType(_)), "{node:?}");
+    let expr = parser::parse("proc.name = Bash").unwrap();
+    let node = Compiler::new(&scope, &mut types)
+        .sharing(&mut keys)
+        .compile(&expr)
+        .unwrap();
+    let Node::Shared(slot, _) = node else {
+        panic!("a check is shared: {node:?}")
+    };
+    let mut program = program::Program::default();
+    let entry = program.add(&node, 0);
+    let bash = event();
+    let mut other = event();
+    other.thread.name = "zsh".into();
+    let mut memo = Memo::default();
+    memo.start_event(keys.len());
+    assert!(program.run(entry, &Ctx::new(&bash), &mut memo));
+    assert_eq!(memo.cached(slot), Some(true));
+    // Without starting a new event the cached result is served, whatever the event...
+    assert!(program.run(entry, &Ctx::new(&other), &mut memo));
+    // ...and a new event forgets it.
+    memo.start_event(keys.len());
+    assert_eq!(memo.cached(slot), None);
+    assert!(!program.run(entry, &Ctx::new(&other), &mut memo));
+}
+
+#[test]
+fn same_bytes_agrees_with_slice_equality() {
+    let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+    for n in 0..base.len() {
+        let a = &base[..n];
+        assert!(same_bytes(a, a));
+        for flip in 0..n {
+            let mut b = a.to_vec();
+            b[flip] ^= 0x20;
+            assert!(!same_bytes(a, &b), "length {n}, byte {flip} differs");
+        }
+        if n > 0 {
+            assert!(!same_bytes(a, &base[..n - 1]));
+        }
+    }
+}
+
+#[test]
+fn same_field_alternatives_merge_into_one_check() {
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let expr = parser::parse(
+        "proc.name = zsh or fd.num = 3 or proc.name in (shells) or proc.name startswith X",
+    )
+    .unwrap();
+    let node = Compiler::new(&scope, &mut types)
+        .compile(&expr)
+        .unwrap()
+        .merge_field_checks();
+    let Node::Or(items) = &node else {
+        panic!("{node:?}")
+    };
+    assert_eq!(
+        items.len(),
+        2,
+        "proc.name checks merged, fd.num kept: {node:?}"
+    );
+    assert!(
+        matches!(&items[0], Node::Check(c) if matches!(c.pred, Pred::Modified(Modifier::AnyOf, ref p) if p.len() == 3))
+    );
+    let ev = event();
+    assert_eq!(
+        node.eval(&Ctx::new(&ev), types.id(&ev.evt_type)),
+        Compiler::new(&scope, &mut types)
+            .compile(&expr)
+            .unwrap()
+            .eval(&Ctx::new(&ev), types.id(&ev.evt_type))
+    );
+}
