@@ -1226,21 +1226,16 @@ impl Node {
     /// Unwraps the [`Node::Shared`] subexpressions occurring only once in `uses`: caching a
     /// result nobody reads again costs more than it saves.
     pub fn drop_unshared(self, uses: &HashMap<u32, u32, FastBuild>) -> Node {
+        let all = |items: Box<[Node]>| {
+            items
+                .into_vec()
+                .into_iter()
+                .map(|i| i.drop_unshared(uses))
+                .collect()
+        };
         match self {
-            Node::And(items) => Node::And(
-                items
-                    .into_vec()
-                    .into_iter()
-                    .map(|i| i.drop_unshared(uses))
-                    .collect(),
-            ),
-            Node::Or(items) => Node::Or(
-                items
-                    .into_vec()
-                    .into_iter()
-                    .map(|i| i.drop_unshared(uses))
-                    .collect(),
-            ),
+            Node::And(items) => Node::And(all(items)),
+            Node::Or(items) => Node::Or(all(items)),
             Node::Not(n) => Node::Not(Box::new(n.drop_unshared(uses))),
             Node::Shared(slot, n) if uses.get(&slot).is_some_and(|u| *u > 1) => {
                 Node::Shared(slot, Box::new(n.drop_unshared(uses)))
