@@ -302,23 +302,26 @@ fn read_stats(map: &dyn MapCore) -> [u64; wire::STAT_COUNT] {
 /// The `path_filter` byte of a syscall's layout (`PATH_FILTER_*` of sensor.h): where its
 /// open flags are, and which kinds of open `filter` restricts; 0 for other syscalls.
 fn path_filter_byte(s: &syscalls::Syscall, filter: &OpenPathFilter) -> u8 {
-    if !crate::prefilter::OPEN_SYSCALLS.contains(&s.name) {
+    let mut kinds = 0;
+    if filter.read_only.is_some() {
+        kinds |= wire::PATH_FILTER_READ_ONLY;
+    }
+    if filter.writing.is_some() {
+        kinds |= wire::PATH_FILTER_WRITING;
+    }
+    // Without a filter the kernel need not even look at the open's flags.
+    if kinds == 0 || !crate::prefilter::OPEN_SYSCALLS.contains(&s.name) {
         return 0;
     }
     let flags_at = s.args.iter().find_map(|a| match a {
         syscalls::Arg::OpenFlags(_, FlagSource::Reg(i)) => Some(*i as u8 + 1),
-        syscalls::Arg::OpenFlags(_, FlagSource::OpenHow(_)) => Some(7),
+        syscalls::Arg::OpenFlags(_, FlagSource::OpenHow(_)) => {
+            Some(wire::PATH_FILTER_FLAGS_OPEN_HOW)
+        }
         _ => None,
     });
     // no flags argument: creat, which always writes
-    let mut byte = flags_at.unwrap_or(8);
-    if filter.read_only.is_some() {
-        byte |= 0x10;
-    }
-    if filter.writing.is_some() {
-        byte |= 0x20;
-    }
-    byte
+    flags_at.unwrap_or(wire::PATH_FILTER_ALWAYS_WRITING) | kinds
 }
 
 fn run(

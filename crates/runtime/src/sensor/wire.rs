@@ -21,6 +21,13 @@ pub(crate) const STAT_SYSCALLS: u32 = 3;
 pub(crate) const STAT_PATH_FILTERED: u32 = 4;
 pub(crate) const STAT_COUNT: usize = 5;
 
+/// `PATH_FILTER_*` of sensor.h: where an open's flags are (low nibble; 1..=6 are argument
+/// registers 0..=5) and which kinds of open the path table filters.
+pub(crate) const PATH_FILTER_FLAGS_OPEN_HOW: u8 = 7;
+pub(crate) const PATH_FILTER_ALWAYS_WRITING: u8 = 8;
+pub(crate) const PATH_FILTER_READ_ONLY: u8 = 0x10;
+pub(crate) const PATH_FILTER_WRITING: u8 = 0x20;
+
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct RawHeader {
