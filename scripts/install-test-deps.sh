@@ -5,6 +5,21 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
+# Cargo probes rustc with stdin from /dev/null, and build scripts send probe output there. Some
+# machines come up with /dev/null as a regular file: it then fills with that output and every
+# later cargo run fails ("failed to run `rustc` to learn about target-specific information",
+# "unknown start of token" in <anon>), and tests that write to it leak what they write. Restore
+# the character device (1,3) when we are root; otherwise stop with the reason.
+if [ ! -c /dev/null ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: /dev/null is not a character device and only root can restore it (mknod -m 666 /dev/null c 1 3)" >&2
+    exit 1
+  fi
+  echo "warning: /dev/null was a $(stat -c %F /dev/null); restoring the character device" >&2
+  mknod -m 666 /dev/null.osprey-new c 1 3
+  mv -f /dev/null.osprey-new /dev/null
+fi
+
 apt_pkgs=(docker-registry skopeo podman runc umoci buildah apache2-utils openssl
           clang llvm libelf-dev zlib1g-dev pkg-config bpftool time hyperfine jq
           python3-venv debootstrap rpm busybox-static
