@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A wanted file that was not analysed (too big, unreadable) or whose analysis failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,23 +66,139 @@ impl Hasher for StablePathHasher {
     }
 }
 
+/// Wanted files are copied into batches of about this many bytes (or files) before they are
+/// analysed: one job per batch keeps the hand-off cheap next to the analysis.
+const BATCH_BYTES: usize = 512 * 1024;
+const BATCH_FILES: usize = 256;
+/// Bytes of one layer read but not yet analysed. Past this the walking thread analyses its
+/// batches itself, which bounds memory whatever the layer holds and however busy the pool is.
+const MAX_PENDING_BYTES: usize = 8 << 20;
+/// Batch buffers kept for reuse across layers: fresh pages cost a fault each.
+const SPARE_BUFFERS: usize = 32;
+static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
 /// Collects [`LayerFacts`] from a stream of entries.
-pub struct LayerAnalysis<'a> {
+///
+/// A tar is one stream, so the walk is sequential; analysing a wanted file needs only its
+/// bytes. `visit` copies them into a batch, and a full batch is analysed on the rayon scope
+/// given to [`LayerAnalysis::parallel`] by whichever worker is free (inline without one): the
+/// analysis of a big layer then spreads over every core instead of trailing its walk. What
+/// depends on the results in tar order (facts of a path that a later entry of the same tar
+/// replaces, hard links carrying their target's facts) is recorded as [`Step`]s and applied
+/// in order once every batch is done.
+pub struct LayerAnalysis<'a, 's> {
     analyzers: &'a [Box<dyn Analyzer>],
+    scope: Option<&'s rayon::Scope<'a>>,
     facts: LayerFacts,
-    /// Indices into `facts.facts` by path, to move facts of replaced or hard-linked entries.
-    facts_by_path: HashMap<String, Vec<usize>>,
-    buf: Vec<u8>,
+    steps: Vec<Step>,
+    batch: Batch,
+    outcomes: Arc<Mutex<Vec<FileOutcome>>>,
+    pending_bytes: Arc<AtomicUsize>,
 }
 
-impl<'a> LayerAnalysis<'a> {
-    /// Starts a layer.
+/// What `finish` replays, in tar order.
+enum Step {
+    /// A later entry replaces this path: the facts gathered for it so far go.
+    Drop(String),
+    /// The outcome of a wanted file (by slot).
+    File(usize),
+    /// A hard link: copies of the target's facts under the link's path.
+    Link { target: String, path: String },
+}
+
+/// What the analyzers made of one wanted file.
+struct FileOutcome {
+    slot: usize,
+    facts: Vec<Fact>,
+    skipped: Vec<SkippedFile>,
+}
+
+/// A wanted file waiting in a batch.
+struct BatchFile {
+    slot: usize,
+    path: String,
+    size: u64,
+    mode: u32,
+    content: std::ops::Range<usize>,
+    /// Indices of the analyzers that want the content.
+    wanting: Vec<usize>,
+    /// Skips decided from the header (the file is over an analyzer's size limit).
+    skipped: Vec<SkippedFile>,
+}
+
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    files: Vec<BatchFile>,
+}
+
+impl Batch {
+    fn with_spare_buffer() -> Self {
+        let bytes = SPARE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
+        Batch {
+            bytes,
+            files: Vec::new(),
+        }
+    }
+
+    /// Runs the analyzers over every file of the batch; its buffer goes back to the spares.
+    fn analyze(self, analyzers: &[Box<dyn Analyzer>]) -> Vec<FileOutcome> {
+        let outcomes = self
+            .files
+            .into_iter()
+            .map(|f| {
+                let meta = FileMeta {
+                    path: &f.path,
+                    size: f.size,
+                    mode: f.mode,
+                };
+                let mut skipped = f.skipped;
+                let wanting = f.wanting.iter().map(|&i| analyzers[i].as_ref());
+                let facts = run_analyzers(wanting, &meta, &self.bytes[f.content], &mut skipped);
+                FileOutcome {
+                    slot: f.slot,
+                    facts,
+                    skipped,
+                }
+            })
+            .collect();
+        let mut bytes = self.bytes;
+        bytes.clear();
+        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < SPARE_BUFFERS {
+            spare.push(bytes);
+        }
+        outcomes
+    }
+}
+
+impl<'a> LayerAnalysis<'a, 'a> {
+    /// Starts a layer whose files are analysed as they are visited.
     pub fn new(analyzers: &'a [Box<dyn Analyzer>]) -> Self {
+        Self::with_scope(analyzers, None)
+    }
+}
+
+impl<'a, 's> LayerAnalysis<'a, 's> {
+    /// Starts a layer whose files are analysed in batches on `scope`. Call
+    /// [`LayerAnalysis::end`] inside the scope and [`PendingFacts::finish`] after it.
+    pub fn parallel(analyzers: &'a [Box<dyn Analyzer>], scope: &'s rayon::Scope<'a>) -> Self {
+        Self::with_scope(analyzers, Some(scope))
+    }
+
+    fn with_scope(analyzers: &'a [Box<dyn Analyzer>], scope: Option<&'s rayon::Scope<'a>>) -> Self {
         LayerAnalysis {
             analyzers,
+            scope,
             facts: LayerFacts::default(),
-            facts_by_path: HashMap::new(),
-            buf: Vec::new(),
+            steps: Vec::new(),
+            batch: Batch::default(),
+            outcomes: Arc::default(),
+            pending_bytes: Arc::default(),
         }
     }
 
@@ -101,10 +219,8 @@ impl<'a> LayerAnalysis<'a> {
             _ => {}
         }
         // A second entry for the same path in one tar replaces the first.
-        if self.facts.replaced.insert(path_hash(&entry.path)) {
-            // first occurrence
-        } else {
-            self.drop_facts_of(&entry.path);
+        if !self.facts.replaced.insert(path_hash(&entry.path)) {
+            self.steps.push(Step::Drop(entry.path.clone()));
             self.facts.symlinks.remove(&entry.path);
         }
         let meta = FileMeta {
@@ -115,7 +231,7 @@ impl<'a> LayerAnalysis<'a> {
         match &entry.kind {
             EntryKind::File => {
                 self.facts.content_bytes += entry.size;
-                self.analyze_file(&meta, content)
+                self.read_file(&meta, content)
             }
             EntryKind::Symlink { target } => {
                 if self.analyzers.iter().any(|a| a.wants(&meta)) {
@@ -126,71 +242,160 @@ impl<'a> LayerAnalysis<'a> {
                 Ok(())
             }
             EntryKind::Hardlink { target } => {
-                self.copy_facts(target, &entry.path);
+                self.steps.push(Step::Link {
+                    target: target.clone(),
+                    path: entry.path.clone(),
+                });
                 Ok(())
             }
             _ => Ok(()),
         }
     }
 
-    fn analyze_file(&mut self, meta: &FileMeta<'_>, content: &mut dyn Read) -> std::io::Result<()> {
-        let (facts, skipped) = analyze_file(self.analyzers, meta, content, &mut self.buf)?;
-        self.facts.skipped.extend(skipped);
-        for fact in facts {
-            let idx = self.facts.facts.len();
-            self.facts_by_path
-                .entry(fact.path.clone())
-                .or_default()
-                .push(idx);
-            self.facts.facts.push(fact);
+    /// Copies a wanted file into the batch, bounded by the largest limit among the analyzers
+    /// that want it (`take` also guards against a header that understates the size).
+    fn read_file(&mut self, meta: &FileMeta<'_>, content: &mut dyn Read) -> std::io::Result<()> {
+        let (wanting, skipped) = wanting(self.analyzers, meta);
+        if wanting.is_empty() && skipped.is_empty() {
+            return Ok(());
+        }
+        let start = self.batch.bytes.len();
+        if let Some(limit) = wanting.iter().map(|&i| self.analyzers[i].max_size()).max() {
+            content.take(limit + 1).read_to_end(&mut self.batch.bytes)?;
+        }
+        let slot = self.steps.len();
+        self.steps.push(Step::File(slot));
+        self.batch.files.push(BatchFile {
+            slot,
+            path: meta.path.to_string(),
+            size: meta.size,
+            mode: meta.mode,
+            content: start..self.batch.bytes.len(),
+            wanting,
+            skipped,
+        });
+        if self.batch.bytes.len() >= BATCH_BYTES || self.batch.files.len() >= BATCH_FILES {
+            self.dispatch();
         }
         Ok(())
     }
 
-    fn drop_facts_of(&mut self, path: &str) {
-        if let Some(indices) = self.facts_by_path.remove(path) {
-            let drop: HashSet<usize> = indices.into_iter().collect();
-            let mut i = 0;
-            self.facts.facts.retain(|_| {
-                let keep = !drop.contains(&i);
-                i += 1;
-                keep
+    /// Hands the current batch to the scope, or analyses it here when there is no scope or
+    /// too much is pending already.
+    fn dispatch(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Batch::with_spare_buffer());
+        let bytes = batch.bytes.len();
+        if let Some(scope) = self.scope
+            && self.pending_bytes.load(Ordering::Acquire) + bytes <= MAX_PENDING_BYTES
+        {
+            self.pending_bytes.fetch_add(bytes, Ordering::AcqRel);
+            let (analyzers, outcomes, pending) = (
+                self.analyzers,
+                Arc::clone(&self.outcomes),
+                Arc::clone(&self.pending_bytes),
+            );
+            scope.spawn(move |_| {
+                let done = batch.analyze(analyzers);
+                pending.fetch_sub(bytes, Ordering::AcqRel);
+                lock(&outcomes).extend(done);
             });
-            self.reindex();
+        } else {
+            let done = batch.analyze(self.analyzers);
+            lock(&self.outcomes).extend(done);
         }
     }
 
-    fn reindex(&mut self) {
-        self.facts_by_path.clear();
-        for (i, f) in self.facts.facts.iter().enumerate() {
-            self.facts_by_path
-                .entry(f.path.clone())
-                .or_default()
-                .push(i);
+    /// The walk is over: the last batch is dispatched. Inside a scope, call
+    /// [`PendingFacts::finish`] once the scope has ended.
+    pub fn end(mut self) -> PendingFacts {
+        if !self.batch.files.is_empty() {
+            self.dispatch();
+        }
+        PendingFacts {
+            facts: self.facts,
+            steps: self.steps,
+            outcomes: self.outcomes,
         }
     }
 
-    /// A hard link shares its target's content, so it carries the target's facts under its
-    /// own path.
-    fn copy_facts(&mut self, target: &str, path: &str) {
-        let Some(indices) = self.facts_by_path.get(target).cloned() else {
-            return;
-        };
-        for i in indices {
-            let fact = relocate(&self.facts.facts[i], path);
-            let idx = self.facts.facts.len();
-            self.facts_by_path
-                .entry(path.to_string())
-                .or_default()
-                .push(idx);
-            self.facts.facts.push(fact);
-        }
-    }
-
-    /// The layer's facts.
+    /// The layer's facts (for an analysis without a scope).
     pub fn finish(self) -> LayerFacts {
-        self.facts
+        self.end().finish()
     }
+}
+
+/// A layer whose walk is over; its facts are complete once every batch has been analysed.
+pub struct PendingFacts {
+    facts: LayerFacts,
+    steps: Vec<Step>,
+    outcomes: Arc<Mutex<Vec<FileOutcome>>>,
+}
+
+impl PendingFacts {
+    /// Applies the recorded steps in tar order.
+    ///
+    /// # Panics
+    /// If a batch is still being analysed: the scope the analysis ran on must have ended.
+    pub fn finish(self) -> LayerFacts {
+        let outcomes = Arc::try_unwrap(self.outcomes)
+            .ok()
+            .expect("PendingFacts::finish runs after the scope of the layer's batches ended")
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut by_slot: HashMap<usize, FileOutcome> =
+            outcomes.into_iter().map(|o| (o.slot, o)).collect();
+        let mut facts = self.facts;
+        // Indices into `facts.facts` by path, to drop facts of replaced entries and copy
+        // those of hard-link targets.
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for step in self.steps {
+            match step {
+                Step::File(slot) => {
+                    let Some(outcome) = by_slot.remove(&slot) else {
+                        continue;
+                    };
+                    facts.skipped.extend(outcome.skipped);
+                    for fact in outcome.facts {
+                        by_path
+                            .entry(fact.path.clone())
+                            .or_default()
+                            .push(facts.facts.len());
+                        facts.facts.push(fact);
+                    }
+                }
+                Step::Drop(path) => {
+                    if let Some(indices) = by_path.remove(&path) {
+                        let drop: HashSet<usize> = indices.into_iter().collect();
+                        let mut i = 0;
+                        facts.facts.retain(|_| {
+                            let keep = !drop.contains(&i);
+                            i += 1;
+                            keep
+                        });
+                        by_path.clear();
+                        for (i, f) in facts.facts.iter().enumerate() {
+                            by_path.entry(f.path.clone()).or_default().push(i);
+                        }
+                    }
+                }
+                Step::Link { target, path } => {
+                    for i in by_path.get(&target).cloned().unwrap_or_default() {
+                        let fact = relocate(&facts.facts[i], &path);
+                        by_path
+                            .entry(path.clone())
+                            .or_default()
+                            .push(facts.facts.len());
+                        facts.facts.push(fact);
+                    }
+                }
+            }
+        }
+        facts
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn relocate(fact: &Fact, path: &str) -> Fact {
@@ -218,6 +423,65 @@ fn relocate(fact: &Fact, path: &str) -> Fact {
     fact
 }
 
+/// The analyzers (by index) that want `meta` within their size limit, and the skips of those
+/// that want it but not at this size.
+fn wanting(analyzers: &[Box<dyn Analyzer>], meta: &FileMeta<'_>) -> (Vec<usize>, Vec<SkippedFile>) {
+    let mut wanting = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, a) in analyzers.iter().enumerate() {
+        if !a.wants(meta) {
+            continue;
+        }
+        if meta.size > a.max_size() {
+            skipped.push(skip(
+                meta,
+                a.as_ref(),
+                format!(
+                    "file is {} bytes, larger than the {}-byte limit",
+                    meta.size,
+                    a.max_size()
+                ),
+            ));
+        } else {
+            wanting.push(i);
+        }
+    }
+    (wanting, skipped)
+}
+
+/// Runs `wanting` over the file's bytes; content over a limit and analyzer errors become skips.
+fn run_analyzers<'x>(
+    wanting: impl Iterator<Item = &'x dyn Analyzer>,
+    meta: &FileMeta<'_>,
+    content: &[u8],
+    skipped: &mut Vec<SkippedFile>,
+) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    for a in wanting {
+        if content.len() as u64 > a.max_size() {
+            skipped.push(skip(
+                meta,
+                a,
+                format!("content exceeds the {}-byte limit", a.max_size()),
+            ));
+            continue;
+        }
+        match a.analyze(meta, content) {
+            Ok(new) => facts.extend(new),
+            Err(e) => skipped.push(skip(meta, a, e.message)),
+        }
+    }
+    facts
+}
+
+fn skip(meta: &FileMeta<'_>, a: &dyn Analyzer, reason: String) -> SkippedFile {
+    SkippedFile {
+        path: meta.path.to_string(),
+        analyzer: a.name().to_string(),
+        reason,
+    }
+}
+
 /// Runs every analyzer that wants `meta` over the file's bytes (read once into `buf`).
 /// Files over an analyzer's size limit and analyzer errors come back as skipped files.
 pub fn analyze_file(
@@ -226,50 +490,13 @@ pub fn analyze_file(
     content: &mut dyn Read,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(Vec<Fact>, Vec<SkippedFile>)> {
-    let mut facts = Vec::new();
-    let mut skipped = Vec::new();
-    let skip = |a: &dyn Analyzer, reason: String| SkippedFile {
-        path: meta.path.to_string(),
-        analyzer: a.name().to_string(),
-        reason,
+    let (wanting, mut skipped) = wanting(analyzers, meta);
+    let Some(limit) = wanting.iter().map(|&i| analyzers[i].max_size()).max() else {
+        return Ok((Vec::new(), skipped));
     };
-    let mut wanting: Vec<&dyn Analyzer> = Vec::new();
-    for a in analyzers {
-        if a.wants(meta) {
-            if meta.size > a.max_size() {
-                skipped.push(skip(
-                    a.as_ref(),
-                    format!(
-                        "file is {} bytes, larger than the {}-byte limit",
-                        meta.size,
-                        a.max_size()
-                    ),
-                ));
-            } else {
-                wanting.push(a.as_ref());
-            }
-        }
-    }
-    if wanting.is_empty() {
-        return Ok((facts, skipped));
-    }
     buf.clear();
-    // Bounded by the largest limit among the wanting analyzers; `take` also guards against a
-    // header that understates the size.
-    let limit = wanting.iter().map(|a| a.max_size()).max().unwrap_or(0);
     content.take(limit + 1).read_to_end(buf)?;
-    for a in wanting {
-        if buf.len() as u64 > a.max_size() {
-            skipped.push(skip(
-                a,
-                format!("content exceeds the {}-byte limit", a.max_size()),
-            ));
-            continue;
-        }
-        match a.analyze(meta, buf) {
-            Ok(new) => facts.extend(new),
-            Err(e) => skipped.push(skip(a, e.message)),
-        }
-    }
+    let wanting = wanting.iter().map(|&i| analyzers[i].as_ref());
+    let facts = run_analyzers(wanting, meta, buf, &mut skipped);
     Ok((facts, skipped))
 }

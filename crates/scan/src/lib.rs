@@ -19,7 +19,7 @@ mod squash;
 
 pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
 pub use cache::LayerCache;
-pub use layer::{LayerAnalysis, LayerFacts, SkippedFile, analyze_file, path_hash};
+pub use layer::{LayerAnalysis, LayerFacts, PendingFacts, SkippedFile, analyze_file, path_hash};
 pub use pipeline::{
     ImageScan, Progress, ScanError, ScanOptions, layer_infos, scan_image, scan_rootfs,
 };

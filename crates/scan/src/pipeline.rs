@@ -7,9 +7,8 @@ use crate::{
 };
 use osprey_image::{EntryKind, ImageSource};
 use osprey_model::LayerInfo;
-use rayon::prelude::*;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Receives progress while layers stream; the CLI draws a bar on a terminal.
 pub trait Progress: Sync {
@@ -113,33 +112,47 @@ pub fn scan_image(
     if let Some(p) = opts.progress {
         p.start(layers.len(), layers.iter().map(|l| l.size).sum());
     }
-    let results: Vec<Result<(LayerFacts, bool), ScanError>> = layers
-        .par_iter()
-        .map(|layer| {
-            let key = LayerCache::key(&layer.diff_id, analyzers);
-            if let Some(cache) = &opts.cache
-                && let Some(facts) = cache.get(&key)
-            {
-                if let Some(p) = opts.progress {
-                    p.layer_done(layer.index, layer.size, true);
-                }
-                return Ok((facts, true));
-            }
-            let facts = analyze_layer(src, layer, analyzers)?;
-            if let Some(cache) = &opts.cache
-                && let Err(e) = cache.put(&key, &facts)
-            {
-                tracing::warn!(
-                    "could not write cache entry in {}: {e}",
-                    cache.dir().display()
-                );
-            }
+    let scan_layer = |layer: &LayerInfo| -> Result<(LayerFacts, bool), ScanError> {
+        let key = LayerCache::key(&layer.diff_id, analyzers);
+        if let Some(cache) = &opts.cache
+            && let Some(facts) = cache.get(&key)
+        {
             if let Some(p) = opts.progress {
-                p.layer_done(layer.index, layer.size, false);
+                p.layer_done(layer.index, layer.size, true);
             }
-            Ok((facts, false))
-        })
-        .collect();
+            return Ok((facts, true));
+        }
+        let facts = analyze_layer(src, layer, analyzers)?;
+        if let Some(cache) = &opts.cache
+            && let Err(e) = cache.put(&key, &facts)
+        {
+            tracing::warn!(
+                "could not write cache entry in {}: {e}",
+                cache.dir().display()
+            );
+        }
+        if let Some(p) = opts.progress {
+            p.layer_done(layer.index, layer.size, false);
+        }
+        Ok((facts, false))
+    };
+    // Biggest layers first: the last layer to start bounds the scan, and it should be a
+    // small one. FIFO so the spawning worker also takes them in that order.
+    let mut order: Vec<&LayerInfo> = layers.iter().collect();
+    order.sort_by_key(|l| std::cmp::Reverse(l.size));
+    let slots: Vec<OnceLock<Result<(LayerFacts, bool), ScanError>>> =
+        layers.iter().map(|_| OnceLock::new()).collect();
+    rayon::scope_fifo(|s| {
+        for layer in order {
+            let (slot, scan_layer) = (&slots[layer.index], &scan_layer);
+            s.spawn_fifo(move |_| {
+                let _ = slot.set(scan_layer(layer));
+            });
+        }
+    });
+    let results = slots
+        .into_iter()
+        .map(|slot| slot.into_inner().expect("every layer's job ran"));
     if let Some(p) = opts.progress {
         p.finish();
     }
@@ -175,22 +188,26 @@ fn analyze_layer(
         source,
     };
     let reader = osprey_image::open_layer(src, layer.index).map_err(wrap)?;
-    let mut analysis = LayerAnalysis::new(analyzers);
-    // Decompression runs a few chunks ahead on its own thread: on an image with one big layer
-    // (most distro bases) it would otherwise leave the second core idle.
-    std::thread::scope(|scope| {
-        osprey_image::walk_layer(reader.read_ahead(scope), &layer.digest, |entry, content| {
-            analysis
-                .visit(entry, content)
-                .map_err(|e| osprey_image::Error::Layer {
-                    layer: layer.digest.clone(),
-                    path: entry.path.clone(),
-                    reason: e.to_string(),
-                })
-        })
+    // Three kinds of work overlap: decompression a few chunks ahead on its own thread (on an
+    // image with one big layer, most distro bases, it would otherwise leave a core idle), the
+    // tar walk here, and batches of wanted files analysed by whichever rayon worker is free.
+    let pending = rayon::in_place_scope(|batches| {
+        let mut analysis = LayerAnalysis::parallel(analyzers, batches);
+        std::thread::scope(|ahead| {
+            osprey_image::walk_layer(reader.read_ahead(ahead), &layer.digest, |entry, content| {
+                analysis
+                    .visit(entry, content)
+                    .map_err(|e| osprey_image::Error::Layer {
+                        layer: layer.digest.clone(),
+                        path: entry.path.clone(),
+                        reason: e.to_string(),
+                    })
+            })
+        })?;
+        Ok(analysis.end())
     })
     .map_err(wrap)?;
-    Ok(analysis.finish())
+    Ok(pending.finish())
 }
 
 /// Scans a live root filesystem (one "layer", no cache: files change under us). Directories

@@ -44,6 +44,21 @@ enum E<'a> {
 
 fn layer(analyzers: &[Box<dyn Analyzer>], entries: &[E<'_>]) -> LayerFacts {
     let mut la = LayerAnalysis::new(analyzers);
+    visit_all(&mut la, entries);
+    la.finish()
+}
+
+/// The same layer with its files analysed in batches on a rayon scope, as the pipeline does.
+fn layer_in_batches(analyzers: &[Box<dyn Analyzer>], entries: &[E<'_>]) -> LayerFacts {
+    rayon::in_place_scope(|scope| {
+        let mut la = LayerAnalysis::parallel(analyzers, scope);
+        visit_all(&mut la, entries);
+        la.end()
+    })
+    .finish()
+}
+
+fn visit_all(la: &mut LayerAnalysis<'_, '_>, entries: &[E<'_>]) {
     for e in entries {
         let (entry, body) = match *e {
             E::File(p, body) => (
@@ -94,7 +109,6 @@ fn layer(analyzers: &[Box<dyn Analyzer>], entries: &[E<'_>]) -> LayerFacts {
         };
         la.visit(&entry, &mut body.as_bytes()).unwrap();
     }
-    la.finish()
 }
 
 fn state(s: &osprey_scan::Squashed, path: &str) -> Vec<(Option<usize>, bool)> {
@@ -255,4 +269,35 @@ fn cache_round_trips_and_survives_corruption() {
     assert!(cache.get(&key).is_none());
     assert_eq!(cache.clean().unwrap().0, 1);
     assert_eq!(cache.clean().unwrap(), (0, 0));
+}
+
+#[test]
+fn batched_analysis_keeps_tar_order_replacements_and_links() {
+    let a: Vec<Box<dyn Analyzer>> = vec![Box::new(ConfFiles)];
+    // Enough files for many batches, with replacements and links reaching across them.
+    let names: Vec<String> = (0..3000).map(|i| format!("etc/f{i}.conf")).collect();
+    let bodies: Vec<String> = (0..3000).map(|i| format!("v{i}")).collect();
+    let links: Vec<String> = (0..3000).map(|i| format!("links/l{i}.conf")).collect();
+    let mut entries: Vec<E<'_>> = Vec::new();
+    for i in 0..3000 {
+        entries.push(E::File(&names[i], &bodies[i]));
+        if i % 7 == 3 {
+            // replaced later in the same tar, by a file in a later batch
+            entries.push(E::File(&names[i / 2], &bodies[i]));
+        }
+        if i % 11 == 5 {
+            entries.push(E::Hardlink(&links[i], &names[i / 3]));
+            // a link whose target comes later in the tar carries nothing
+            entries.push(E::Hardlink(&links[(i + 1) % 3000], &names[2999]));
+        }
+        if i % 500 == 0 {
+            entries.push(E::File("big.conf", "0123456789abcdefXYZ"));
+            entries.push(E::File("bad.conf", "x"));
+        }
+    }
+    let inline = layer(&a, &entries);
+    let batched = layer_in_batches(&a, &entries);
+    assert!(inline.facts.len() > 3000, "{}", inline.facts.len());
+    assert_eq!(inline.skipped.len(), 12);
+    assert_eq!(batched, inline);
 }
