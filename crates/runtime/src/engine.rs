@@ -332,6 +332,7 @@ impl Engine {
             } => MEMO.with_borrow_mut(|memo| {
                 memo.start_event(*memo_slots);
                 let program = &programs[id as usize];
+                ctx.prefetch(program.heap_parts());
                 for &(r, entry) in by_type[id as usize].iter() {
                     if program.run(entry, &ctx, memo) {
                         out.push(r);

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::{Regex, RegexBuilder};
 
-use crate::fields::{self, Ctx, FieldArg, FieldDef, FieldType, Value};
+use crate::fields::{self, Ctx, FieldArg, FieldDef, FieldType, HeapParts, Value};
 use parser::{Expr, FieldExpr, ListItem, Modifier, Op, Rhs, TransformArg};
 
 /// Deepest macro/list reference chain accepted.
@@ -211,6 +211,15 @@ pub struct CheckNode {
 }
 
 impl CheckNode {
+    /// The event's heap blocks the check reads (both sides of a field comparison).
+    fn heap_parts(&self) -> HeapParts {
+        let rhs = match &self.pred {
+            Pred::Field(_, other) => other.heap_parts(),
+            _ => HeapParts::default(),
+        };
+        self.lhs.heap_parts().union(rhs)
+    }
+
     /// Out of line: field extraction and value handling would otherwise bloat the frame of the
     /// loops that call it.
     /// The common case, a plain field tested against text, goes straight from the field's
@@ -1015,6 +1024,19 @@ fn b64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 impl Operand {
+    fn heap_parts(&self) -> HeapParts {
+        match &self.kind {
+            OperandKind::Field(def, _) => HeapParts::of_field(def.name),
+            OperandKind::Transform(_, args) => args
+                .iter()
+                .filter_map(|a| match a {
+                    TArg::Operand(o) => Some(o.heap_parts()),
+                    TArg::Literal(_) => None,
+                })
+                .fold(HeapParts::default(), HeapParts::union),
+        }
+    }
+
     /// The operand's value for the event in `ctx`, `None` when the event has no such value.
     pub fn get<'a>(&'a self, ctx: &'a Ctx<'a>) -> Option<Value<'a>> {
         match &self.kind {
