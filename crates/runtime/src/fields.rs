@@ -1051,7 +1051,13 @@ pub static FIELDS: &[FieldDef] = &[
         get: |c, _| {
             c.ev.fd.as_ref().map(|f| {
                 const LETTERS: &str = "fd46upeslitnbrmo";
-                let i = LETTERS.find(f.kind.typechar()).unwrap_or(LETTERS.len() - 1);
+                // A byte scan: `str::find` with a `char` builds a searcher per call, and
+                // `fd.typechar` is in the macros of every open and network rule.
+                let letter = f.kind.typechar() as u8;
+                let i = LETTERS
+                    .bytes()
+                    .position(|b| b == letter)
+                    .unwrap_or(LETTERS.len() - 1);
                 Value::Str(Cow::Borrowed(&LETTERS[i..i + 1]))
             })
         },

@@ -1232,14 +1232,21 @@ impl Node {
         }
     }
 
-    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree.
+    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree (call it on every
+    /// tree of a program with the same `uses`). The body of a key is counted at its first
+    /// occurrence only: a program evaluates the body once and reads the memo at every other
+    /// occurrence, so a key nested in it is reached once through it, and caching that inner
+    /// result would cost a memo store for nothing.
     pub fn count_shared(&self, uses: &mut HashMap<u32, u32, FastBuild>) {
         match self {
             Node::And(items) | Node::Or(items) => items.iter().for_each(|i| i.count_shared(uses)),
             Node::Not(n) => n.count_shared(uses),
             Node::Shared(slot, n) => {
-                *uses.entry(*slot).or_default() += 1;
-                n.count_shared(uses);
+                let seen = uses.entry(*slot).or_default();
+                *seen += 1;
+                if *seen == 1 {
+                    n.count_shared(uses);
+                }
             }
             Node::Const(_) | Node::EvtType(_) | Node::Check(_) => {}
         }
