@@ -7,7 +7,8 @@
 //! tests over interned event-type ids. With [`Compiler::sharing`], macros and checks carry a
 //! key so the engine evaluates each once per event ([`Memo`]). [`Node::for_type`] specialises a
 //! tree for one event type and [`Node::merge_field_checks`] merges same-field alternatives
-//! before [`program::Program`] compiles it; [`Node::eval`] walks the plain tree and is the
+//! before [`program::Program`] compiles it (recording which event heap blocks its checks read,
+//! [`crate::fields::HeapParts`], for the engine to prefetch); [`Node::eval`] walks the plain tree and is the
 //! reference those rewrites are tested against. Nothing is parsed while events are evaluated.
 
 pub mod parser;
