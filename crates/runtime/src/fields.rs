@@ -145,6 +145,118 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Heap blocks of an event, outside the [`Event`] struct itself, that fields read: the engine
+/// knows from the checks of each event type's rules which blocks they read, and
+/// [`Ctx::prefetch`] asks for all of them at once when an event starts. A field read from a
+/// block not yet in cache stalls until memory answers, and the rules discover the blocks one
+/// after the other; requested together, the misses overlap. Events still warm from parsing or
+/// enrichment make the requests no-ops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeapParts(u8);
+
+impl HeapParts {
+    /// The syscall arguments (`evt.arg.*`, `evt.is_open_*`): map nodes, names and text values.
+    pub const ARGS: HeapParts = HeapParts(1);
+    /// The fd's name (`fd.name`, `fd.directory`, `fd.filename`).
+    pub const FD_NAME: HeapParts = HeapParts(1 << 1);
+    /// The process name (`proc.name`).
+    pub const PROC_NAME: HeapParts = HeapParts(1 << 2);
+    /// The executable (`proc.exe`, `proc.exepath`).
+    pub const PROC_EXE: HeapParts = HeapParts(1 << 3);
+    /// The container id (`container.id`, read by the ubiquitous `container` macro).
+    pub const CONTAINER_ID: HeapParts = HeapParts(1 << 4);
+    /// The ancestor list (`proc.pname`, `proc.aname`).
+    pub const ANCESTORS: HeapParts = HeapParts(1 << 5);
+
+    /// The fields the upstream rules test often, with the blocks they read; other fields
+    /// read nothing worth asking for ahead.
+    const OF_FIELDS: &[(&str, HeapParts)] = &[
+        ("evt.arg", HeapParts::ARGS),
+        ("evt.args", HeapParts::ARGS),
+        ("evt.is_open_read", HeapParts::ARGS),
+        ("evt.is_open_write", HeapParts::ARGS),
+        ("evt.is_open_exec", HeapParts::ARGS),
+        ("fd.name", HeapParts::FD_NAME),
+        ("fd.nameraw", HeapParts::FD_NAME),
+        ("fd.directory", HeapParts::FD_NAME),
+        ("fd.filename", HeapParts::FD_NAME),
+        ("proc.name", HeapParts::PROC_NAME),
+        ("proc.exe", HeapParts::PROC_EXE),
+        ("proc.exepath", HeapParts::PROC_EXE),
+        ("container.id", HeapParts::CONTAINER_ID),
+        ("proc.pname", HeapParts::ANCESTORS),
+        ("proc.aname", HeapParts::ANCESTORS),
+    ];
+
+    /// The blocks the field named `name` in [`FIELDS`] reads.
+    pub fn of_field(name: &str) -> HeapParts {
+        HeapParts::OF_FIELDS
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map_or_else(HeapParts::default, |(_, p)| *p)
+    }
+
+    /// Both sets.
+    pub fn union(self, other: HeapParts) -> HeapParts {
+        HeapParts(self.0 | other.0)
+    }
+
+    fn has(self, part: HeapParts) -> bool {
+        self.0 & part.0 != 0
+    }
+}
+
+/// Asks the CPU to bring the cache line at `p` in, without waiting for it (a hint: no effect
+/// on results, and a no-op on targets without a stable prefetch instruction).
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing the program sees, whatever `p` is.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+impl Ctx<'_> {
+    /// Requests the heap blocks in `parts` (see [`HeapParts`]).
+    #[inline]
+    pub fn prefetch(&self, parts: HeapParts) {
+        let ev = self.ev;
+        if parts.has(HeapParts::ARGS) {
+            // Walking the map touches its nodes (the lookup that follows needs them anyway)
+            // and requests each name and text value.
+            for (k, v) in &ev.args {
+                prefetch(k.as_ptr());
+                if let ArgValue::Str(t) = v {
+                    prefetch(t.as_ptr());
+                }
+            }
+        }
+        if parts.has(HeapParts::FD_NAME)
+            && let Some(fd) = &ev.fd
+        {
+            prefetch(fd.name.as_ptr());
+        }
+        if parts.has(HeapParts::PROC_NAME) {
+            prefetch(ev.thread.name.as_ptr());
+        }
+        if parts.has(HeapParts::PROC_EXE) {
+            prefetch(ev.thread.exe.as_ptr());
+            prefetch(ev.thread.exepath.as_ptr());
+        }
+        if parts.has(HeapParts::CONTAINER_ID)
+            && let Some(c) = &ev.container
+        {
+            prefetch(c.id.as_ptr());
+        }
+        if parts.has(HeapParts::ANCESTORS) {
+            prefetch(ev.ancestors.as_ptr().cast());
+        }
+    }
+}
+
 /// Looks a field up by the name written in a condition or output; `evt.arg.NAME` is
 /// `evt.arg[NAME]`. Errors say what is wrong with the name or argument.
 pub fn lookup(name: &str, arg: Option<&str>) -> Result<(&'static FieldDef, FieldArg), String> {
@@ -939,7 +1051,13 @@ pub static FIELDS: &[FieldDef] = &[
         get: |c, _| {
             c.ev.fd.as_ref().map(|f| {
                 const LETTERS: &str = "fd46upeslitnbrmo";
-                let i = LETTERS.find(f.kind.typechar()).unwrap_or(LETTERS.len() - 1);
+                // A byte scan: `str::find` with a `char` builds a searcher per call, and
+                // `fd.typechar` is in the macros of every open and network rule.
+                let letter = f.kind.typechar() as u8;
+                let i = LETTERS
+                    .bytes()
+                    .position(|b| b == letter)
+                    .unwrap_or(LETTERS.len() - 1);
                 Value::Str(Cow::Borrowed(&LETTERS[i..i + 1]))
             })
         },
@@ -1413,6 +1531,17 @@ mod tests {
         assert_eq!(get(&e, "evt.arg.flags", None).unwrap(), "O_RDWR|O_CREAT");
         assert_eq!(get(&e, "evt.arg.mode", None), None);
         assert_eq!(get(&e, "fd.sip", None), None);
+    }
+
+    #[test]
+    fn prefetched_fields_exist() {
+        for (name, parts) in HeapParts::OF_FIELDS {
+            let (def, _) = lookup(name, Some("x"))
+                .or_else(|_| lookup(name, None))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(HeapParts::of_field(def.name), *parts, "{name}");
+        }
+        assert_eq!(HeapParts::of_field("proc.pid"), HeapParts::default());
     }
 
     #[test]

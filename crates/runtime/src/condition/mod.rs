@@ -7,7 +7,8 @@
 //! tests over interned event-type ids. With [`Compiler::sharing`], macros and checks carry a
 //! key so the engine evaluates each once per event ([`Memo`]). [`Node::for_type`] specialises a
 //! tree for one event type and [`Node::merge_field_checks`] merges same-field alternatives
-//! before [`program::Program`] compiles it; [`Node::eval`] walks the plain tree and is the
+//! before [`program::Program`] compiles it (recording which event heap blocks its checks read,
+//! [`crate::fields::HeapParts`], for the engine to prefetch); [`Node::eval`] walks the plain tree and is the
 //! reference those rewrites are tested against. Nothing is parsed while events are evaluated.
 
 pub mod parser;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::{Regex, RegexBuilder};
 
-use crate::fields::{self, Ctx, FieldArg, FieldDef, FieldType, Value};
+use crate::fields::{self, Ctx, FieldArg, FieldDef, FieldType, HeapParts, Value};
 use parser::{Expr, FieldExpr, ListItem, Modifier, Op, Rhs, TransformArg};
 
 /// Deepest macro/list reference chain accepted.
@@ -211,6 +212,15 @@ pub struct CheckNode {
 }
 
 impl CheckNode {
+    /// The event's heap blocks the check reads (both sides of a field comparison).
+    fn heap_parts(&self) -> HeapParts {
+        let rhs = match &self.pred {
+            Pred::Field(_, other) => other.heap_parts(),
+            _ => HeapParts::default(),
+        };
+        self.lhs.heap_parts().union(rhs)
+    }
+
     /// Out of line: field extraction and value handling would otherwise bloat the frame of the
     /// loops that call it.
     /// The common case, a plain field tested against text, goes straight from the field's
@@ -1015,6 +1025,19 @@ fn b64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 impl Operand {
+    fn heap_parts(&self) -> HeapParts {
+        match &self.kind {
+            OperandKind::Field(def, _) => HeapParts::of_field(def.name),
+            OperandKind::Transform(_, args) => args
+                .iter()
+                .filter_map(|a| match a {
+                    TArg::Operand(o) => Some(o.heap_parts()),
+                    TArg::Literal(_) => None,
+                })
+                .fold(HeapParts::default(), HeapParts::union),
+        }
+    }
+
     /// The operand's value for the event in `ctx`, `None` when the event has no such value.
     pub fn get<'a>(&'a self, ctx: &'a Ctx<'a>) -> Option<Value<'a>> {
         match &self.kind {
@@ -1210,14 +1233,21 @@ impl Node {
         }
     }
 
-    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree.
+    /// Adds to `uses` how often each [`Node::Shared`] key occurs in the tree (call it on every
+    /// tree of a program with the same `uses`). The body of a key is counted at its first
+    /// occurrence only: a program evaluates the body once and reads the memo at every other
+    /// occurrence, so a key nested in it is reached once through it, and caching that inner
+    /// result would cost a memo store for nothing.
     pub fn count_shared(&self, uses: &mut HashMap<u32, u32, FastBuild>) {
         match self {
             Node::And(items) | Node::Or(items) => items.iter().for_each(|i| i.count_shared(uses)),
             Node::Not(n) => n.count_shared(uses),
             Node::Shared(slot, n) => {
-                *uses.entry(*slot).or_default() += 1;
-                n.count_shared(uses);
+                let seen = uses.entry(*slot).or_default();
+                *seen += 1;
+                if *seen == 1 {
+                    n.count_shared(uses);
+                }
             }
             Node::Const(_) | Node::EvtType(_) | Node::Check(_) => {}
         }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{CheckNode, FastBuild, Memo, Node};
-use crate::fields::Ctx;
+use crate::fields::{Ctx, HeapParts};
 
 /// Target meaning "the condition holds".
 const HOLDS: u32 = u32::MAX;
@@ -43,6 +43,8 @@ pub struct Program {
     steps: Vec<Step>,
     /// Sub-program entry of each shared slot compiled so far.
     shared: HashMap<u32, u32, FastBuild>,
+    /// What the checks read, for [`Ctx::prefetch`].
+    heap_parts: HeapParts,
 }
 
 impl Program {
@@ -66,7 +68,10 @@ impl Program {
             Node::Or(items) => items.iter().rev().fold(on_false, |next, item| {
                 self.emit(item, type_id, on_true, next)
             }),
-            Node::Check(c) => self.push(Test::Check(Arc::clone(c)), on_true, on_false),
+            Node::Check(c) => {
+                self.heap_parts = self.heap_parts.union(c.heap_parts());
+                self.push(Test::Check(Arc::clone(c)), on_true, on_false)
+            }
             Node::Shared(slot, inner) => {
                 let entry = match self.shared.get(slot) {
                     Some(e) => *e,
@@ -82,6 +87,12 @@ impl Program {
                 self.push(Test::Shared { slot: *slot, entry }, on_true, on_false)
             }
         }
+    }
+
+    /// The event heap blocks the compiled checks read: what to [`Ctx::prefetch`] before
+    /// [`Program::run`].
+    pub fn heap_parts(&self) -> HeapParts {
+        self.heap_parts
     }
 
     fn push(&mut self, test: Test, on_true: u32, on_false: u32) -> u32 {

@@ -76,6 +76,10 @@ fn scope() -> Scope {
     );
     s.macros
         .insert("never".into(), parser::parse("evt.type = execve").unwrap());
+    s.macros.insert(
+        "bash_open".into(),
+        parser::parse("is_open and proc.name = Bash").unwrap(),
+    );
     s.macros
         .insert("cyc_a".into(), parser::parse("cyc_b").unwrap());
     s.macros
@@ -316,6 +320,9 @@ fn branch_programs_agree_with_tree_evaluation() {
         "proc.name startswith B and (fd.name contains 443 or never)",
         "proc.name = zsh or fd.num = 3 or proc.name in (shells) or proc.name startswith X",
         "not (proc.name = zsh or proc.name endswith sh) and (fd.name = x or fd.name contains 10.)",
+        "bash_open and fd.num = 3",
+        "bash_open or fd.num = 4",
+        "not bash_open and proc.name = Bash",
     ];
     let scope = scope();
     let mut types = TypeRegistry::default();
@@ -342,8 +349,12 @@ fn branch_programs_agree_with_tree_evaluation() {
         let mut program = program::Program::default();
         let mut memo = Memo::default();
         memo.start_event(keys.len());
-        for ((plain, shared), cond) in compiled.iter().zip(conds) {
-            let entry = program.add(&shared.for_type(id).merge_field_checks(), id);
+        // As the engine builds a type's program: keys used once unwrapped, then merged.
+        let mut uses = HashMap::default();
+        let specialised: Vec<Node> = compiled.iter().map(|(_, s)| s.for_type(id)).collect();
+        specialised.iter().for_each(|s| s.count_shared(&mut uses));
+        for (((plain, _), shared), cond) in compiled.iter().zip(specialised).zip(conds) {
+            let entry = program.add(&shared.drop_unshared(&uses).merge_field_checks(), id);
             let want = plain.eval(&ctx, id);
             assert_eq!(
                 program.run(entry, &ctx, &mut memo),
@@ -446,5 +457,79 @@ fn same_field_alternatives_merge_into_one_check() {
             .compile(&expr)
             .unwrap()
             .eval(&Ctx::new(&ev), types.id(&ev.evt_type))
+    );
+}
+
+/// A key inside a shared macro is reached through the macro's memo: it counts once for the
+/// macro's body, however many rules use the macro, and is unwrapped unless used elsewhere.
+#[test]
+fn keys_nested_in_shared_macros_count_once() {
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let mut keys = SharedKeys::default();
+    let mut compile = |c: &str| {
+        Compiler::new(&scope, &mut types)
+            .sharing(&mut keys)
+            .compile(&parser::parse(c).unwrap())
+            .unwrap()
+    };
+    let rules = [
+        compile("bash_open and fd.num = 3"),
+        compile("bash_open or fd.num = 4"),
+    ];
+    let direct = compile("proc.name = Bash and fd.num = 5");
+    let slot_of = |n: &Node| match n {
+        Node::Shared(slot, _) => *slot,
+        other => panic!("not shared: {other:?}"),
+    };
+    let Node::And(items) = &rules[0] else {
+        panic!("{:?}", rules[0])
+    };
+    let macro_slot = slot_of(&items[0]);
+    let Node::And(items) = &direct else {
+        panic!("{direct:?}")
+    };
+    let check_slot = slot_of(&items[0]);
+    let mut uses = HashMap::default();
+    rules.iter().for_each(|r| r.count_shared(&mut uses));
+    assert_eq!(uses.get(&macro_slot), Some(&2));
+    assert_eq!(uses.get(&check_slot), Some(&1), "{uses:?}");
+    // Unwrapped inside the macro: no memo slot for a result read once.
+    let mut inner = HashMap::default();
+    rules[0]
+        .clone()
+        .drop_unshared(&uses)
+        .count_shared(&mut inner);
+    assert_eq!(inner.get(&check_slot), None);
+    // Used directly too, it stays shared.
+    direct.count_shared(&mut uses);
+    assert_eq!(uses.get(&check_slot), Some(&2));
+}
+
+/// A program records the event heap blocks its checks read, through transformers and the
+/// right side of field comparisons too, for the engine's prefetch.
+#[test]
+fn programs_know_the_heap_blocks_their_checks_read() {
+    let scope = scope();
+    let mut types = TypeRegistry::default();
+    let mut parts = |c: &str| {
+        let node = Compiler::new(&scope, &mut types)
+            .compile(&parser::parse(c).unwrap())
+            .unwrap();
+        let mut program = program::Program::default();
+        program.add(&node, 0);
+        program.heap_parts()
+    };
+    assert_eq!(parts("fd.num = 3"), HeapParts::default());
+    assert_eq!(parts("fd.name startswith /etc"), HeapParts::FD_NAME);
+    assert_eq!(
+        parts("basename(proc.exepath) = bash or proc.name = val(container.id)"),
+        HeapParts::PROC_EXE
+            .union(HeapParts::PROC_NAME)
+            .union(HeapParts::CONTAINER_ID)
+    );
+    assert_eq!(
+        parts("evt.is_open_write = true and proc.pname = sshd"),
+        HeapParts::ARGS.union(HeapParts::ANCESTORS)
     );
 }
