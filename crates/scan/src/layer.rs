@@ -68,13 +68,15 @@ impl Hasher for StablePathHasher {
 
 /// Wanted files are copied into batches of about this many bytes (or files) before they are
 /// analysed: one job per batch keeps the hand-off cheap next to the analysis.
-const BATCH_BYTES: usize = 512 * 1024;
+const BATCH_BYTES: usize = 256 * 1024;
 const BATCH_FILES: usize = 256;
 /// Bytes of one layer read but not yet analysed. Past this the walking thread analyses its
 /// batches itself, which bounds memory whatever the layer holds and however busy the pool is.
-const MAX_PENDING_BYTES: usize = 8 << 20;
+const MAX_PENDING_BYTES: usize = 2 << 20;
 /// Batch buffers kept for reuse across layers: fresh pages cost a fault each.
 const SPARE_BUFFERS: usize = 32;
+/// A buffer grown this far for one big file is freed rather than kept.
+const MAX_SPARE_BYTES: usize = 4 * BATCH_BYTES;
 static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 /// Collects [`LayerFacts`] from a stream of entries.
@@ -126,23 +128,56 @@ struct BatchFile {
     skipped: Vec<SkippedFile>,
 }
 
+/// Files waiting for analysis and their bytes, back to back in `bytes[..filled]`. The buffer
+/// stays initialised past `filled` (buffers are reused), so reading into it needs no zeroing.
 #[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
+    filled: usize,
     files: Vec<BatchFile>,
 }
 
 impl Batch {
     fn with_spare_buffer() -> Self {
-        let bytes = SPARE
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .unwrap_or_default();
+        let bytes = lock(&SPARE).pop().unwrap_or_default();
         Batch {
             bytes,
+            filled: 0,
             files: Vec::new(),
         }
+    }
+
+    /// Appends a file's content: up to `limit + 1` bytes, so that content over the limit
+    /// shows even when the header understates the size. Returns where it landed.
+    fn append(
+        &mut self,
+        content: &mut dyn Read,
+        size: u64,
+        limit: u64,
+    ) -> std::io::Result<std::ops::Range<usize>> {
+        let start = self.filled;
+        let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+        let expected = usize::try_from(size.saturating_add(1))
+            .unwrap_or(usize::MAX)
+            .min(most);
+        let mut end = start;
+        while end - start < most {
+            if end == self.bytes.len() {
+                // Beyond the initialised part: grow to the expected size, or in steps when
+                // the content runs past it.
+                let want = expected.max(2 * (end - start)).max(64 * 1024).min(most);
+                self.bytes.resize(start + want, 0);
+            }
+            let stop = self.bytes.len().min(start + most);
+            match content.read(&mut self.bytes[end..stop]) {
+                Ok(0) => break,
+                Ok(n) => end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.filled = end;
+        Ok(start..end)
     }
 
     /// Runs the analyzers over every file of the batch; its buffer goes back to the spares.
@@ -166,11 +201,9 @@ impl Batch {
                 }
             })
             .collect();
-        let mut bytes = self.bytes;
-        bytes.clear();
-        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
-        if spare.len() < SPARE_BUFFERS {
-            spare.push(bytes);
+        let mut spare = lock(&SPARE);
+        if spare.len() < SPARE_BUFFERS && self.bytes.len() <= MAX_SPARE_BYTES {
+            spare.push(self.bytes);
         }
         outcomes
     }
@@ -259,10 +292,10 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
         if wanting.is_empty() && skipped.is_empty() {
             return Ok(());
         }
-        let start = self.batch.bytes.len();
-        if let Some(limit) = wanting.iter().map(|&i| self.analyzers[i].max_size()).max() {
-            content.take(limit + 1).read_to_end(&mut self.batch.bytes)?;
-        }
+        let range = match wanting.iter().map(|&i| self.analyzers[i].max_size()).max() {
+            Some(limit) => self.batch.append(content, meta.size, limit)?,
+            None => 0..0,
+        };
         let slot = self.steps.len();
         self.steps.push(Step::File(slot));
         self.batch.files.push(BatchFile {
@@ -270,11 +303,11 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
             path: meta.path.to_string(),
             size: meta.size,
             mode: meta.mode,
-            content: start..self.batch.bytes.len(),
+            content: range,
             wanting,
             skipped,
         });
-        if self.batch.bytes.len() >= BATCH_BYTES || self.batch.files.len() >= BATCH_FILES {
+        if self.batch.filled >= BATCH_BYTES || self.batch.files.len() >= BATCH_FILES {
             self.dispatch();
         }
         Ok(())
@@ -284,7 +317,7 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
     /// too much is pending already.
     fn dispatch(&mut self) {
         let batch = std::mem::replace(&mut self.batch, Batch::with_spare_buffer());
-        let bytes = batch.bytes.len();
+        let bytes = batch.filled;
         if let Some(scope) = self.scope
             && self.pending_bytes.load(Ordering::Acquire) + bytes <= MAX_PENDING_BYTES
         {
@@ -499,4 +532,41 @@ pub fn analyze_file(
     let wanting = wanting.iter().map(|&i| analyzers[i].as_ref());
     let facts = run_analyzers(wanting, meta, buf, &mut skipped);
     Ok((facts, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads at most 7 bytes per call, as a decompressing reader may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(7).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn batch_appends_whole_files_and_stops_one_past_the_limit() {
+        let mut batch = Batch::default();
+        let a: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        let ra = batch
+            .append(&mut Trickle(&a), a.len() as u64, 1 << 20)
+            .unwrap();
+        assert_eq!(&batch.bytes[ra.clone()], &a[..]);
+        // A header that understates the size: the content still arrives, up to limit + 1.
+        let b = vec![b'x'; 300_000];
+        let rb = batch.append(&mut Trickle(&b), 10, 250_000).unwrap();
+        assert_eq!(rb, ra.end..ra.end + 250_001);
+        // After reuse the buffer is already initialised; contents never bleed across files.
+        batch.filled = 0;
+        let rc = batch.append(&mut &b"short"[..], 5, 100).unwrap();
+        assert_eq!(&batch.bytes[rc], b"short");
+        let rd = batch.append(&mut &b""[..], 0, 100).unwrap();
+        assert!(rd.is_empty());
+    }
 }

@@ -2,7 +2,8 @@
 //! to the analyzers that asked for its path.
 //!
 //! This crate owns the analyzer contract ([`Analyzer`], [`Fact`]), the per-layer walk that
-//! dispatches entries to analyzers (layers in parallel), the on-disk cache of per-layer
+//! dispatches entries to analyzers (layers in parallel, biggest first; wanted files analysed
+//! in batches on any free worker), the on-disk cache of per-layer
 //! results keyed by diff_id and analyzer versions ([`LayerCache`]), and the squash that applies
 //! whiteouts and opaque directories to say which facts are in the final filesystem and which
 //! were deleted or hidden (still reported, with their layer).
