@@ -637,7 +637,7 @@ pub(crate) fn builtin_allow_rules() -> Vec<AllowSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::{Origin, Rule};
+    use crate::rule::{MAX_MATCH_LEN, Origin, Rule};
     use std::collections::HashSet;
 
     #[test]
@@ -653,6 +653,7 @@ mod tests {
                 "{} has no secret group",
                 b.id
             );
+            assert!(rule.reach().is_some_and(|r| r <= MAX_MATCH_LEN), "{}", b.id);
         }
         assert!(
             BUILTIN_RULES.len() >= 110,

@@ -216,7 +216,7 @@ impl Scanner {
                 {
                     continue;
                 }
-                match self.rules[u.rule].reach {
+                match self.rules[u.rule].reach() {
                     Some(reach) => searches.push(Search {
                         rule: u.rule,
                         window: at.start.saturating_sub(reach)..content.len().min(at.end + reach),

@@ -147,12 +147,21 @@ pub(crate) struct Rule {
     matcher: OnceLock<Matcher>,
     pub path: Option<Regex>,
     pub allow: Vec<AllowRule>,
-    /// For built-in rules: the longest match, so every match lies within this many bytes of
-    /// a keyword occurrence it contains. `None` for user rules (the whole file is searched).
-    pub reach: Option<usize>,
+    /// How far from a keyword occurrence a match may reach (see [`Rule::reach`]).
+    reach: Reach,
     /// Keywords must occur with this exact case (a built-in rule whose regex is
     /// case-sensitive); otherwise they are matched case-insensitively.
     pub exact_keywords: bool,
+}
+
+/// Where a rule searches.
+#[derive(Debug)]
+enum Reach {
+    /// User rules: the whole file, as Trivy's keyword semantics have it.
+    WholeFile,
+    /// Built-in rules: every match lies within its longest match of a keyword occurrence it
+    /// contains; worked out from the regex on first use, like the regex itself.
+    Window(OnceLock<usize>),
 }
 
 /// A rule's built regex and the index of its secret group.
@@ -283,9 +292,9 @@ fn build_regex(pattern: &str) -> Result<Regex, String> {
 }
 
 impl Rule {
-    /// Compiles a rule; `line` is where it was declared, for errors. The regex is checked
-    /// now; it is built now for user rules, on first use for built-in ones (whose regexes are
-    /// known to build).
+    /// Compiles a rule; `line` is where it was declared, for errors. A user rule's regex is
+    /// checked and built now; a built-in rule's (known to build: a test builds every one) on
+    /// first use, which spares a scan the start-up cost of the whole catalogue.
     pub fn compile(spec: RuleSpec, line: Option<u64>, origin: Origin) -> Result<Self, RuleError> {
         let err = |message: String| RuleError {
             rule: spec.id.clone(),
@@ -295,11 +304,15 @@ impl Rule {
         if spec.id.trim().is_empty() {
             return Err(err("`id` is empty".into()));
         }
-        let max_len = check_regex(&spec.regex).map_err(err)?;
         let matcher = OnceLock::new();
-        if origin == Origin::User {
-            let _ = matcher.set(Matcher::build(&spec).map_err(err)?);
-        }
+        let reach = match origin {
+            Origin::User => {
+                check_regex(&spec.regex).map_err(err)?;
+                let _ = matcher.set(Matcher::build(&spec).map_err(err)?);
+                Reach::WholeFile
+            }
+            Origin::Builtin => Reach::Window(OnceLock::new()),
+        };
         let path = spec
             .path
             .as_deref()
@@ -328,7 +341,7 @@ impl Rule {
             matcher,
             path,
             allow,
-            reach: builtin.then_some(max_len),
+            reach,
             exact_keywords,
         })
     }
@@ -336,12 +349,25 @@ impl Rule {
     /// The rule's regex, built on first use.
     pub fn matcher(&self) -> &Matcher {
         self.matcher.get_or_init(|| {
-            Matcher::build(&self.spec).unwrap_or_else(|e| {
-                // Only lazily built rules get here, and those are the built-in ones, which a
-                // test builds one by one.
-                panic!("built-in rule `{}` does not build: {e}", self.spec.id)
-            })
+            Matcher::build(&self.spec).unwrap_or_else(|e| self.builtin_broken(&e))
         })
+    }
+
+    /// For a built-in rule, how many bytes around a keyword occurrence a match can reach;
+    /// `None` for a user rule, which searches the whole file.
+    pub fn reach(&self) -> Option<usize> {
+        match &self.reach {
+            Reach::WholeFile => None,
+            Reach::Window(len) => Some(*len.get_or_init(|| {
+                check_regex(&self.spec.regex).unwrap_or_else(|e| self.builtin_broken(&e))
+            })),
+        }
+    }
+
+    /// Only built-in rules are checked and built lazily, and a test checks and builds each
+    /// of them, so this is a bug in the catalogue.
+    fn builtin_broken(&self, e: &str) -> ! {
+        panic!("built-in rule `{}` does not build: {e}", self.spec.id)
     }
 
     /// True when the rule runs on `path`.

@@ -185,7 +185,11 @@ fn scan_and_render(
             .results
             .extend(osprey_secrets::secret_results(&found, &layers));
     }
-    render(report, out)
+    let code = render(report, out);
+    // Freeing the compiled rules (hundreds of regexes with their lazy DFA caches) took a few
+    // milliseconds at the end of every scan, and the process exits next: leave it to the OS.
+    std::mem::forget((analyzers, secrets));
+    code
 }
 
 /// Filters by severity, renders, and gives the exit code.
