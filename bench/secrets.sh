@@ -3,7 +3,8 @@
 #   - trivy image --scanners secret  on the app fixture image and on debian-minbase
 #   - detect-secrets scan            on a directory tree (a node_modules install)
 # Findings are compared first (a fast scanner that finds less is not faster), then the median
-# wall time and peak RSS of RUNS runs each, printed as osprey/peer ratios.
+# wall time and peak RSS of RUNS runs each (osprey and the peer alternating), printed as
+# osprey/peer ratios.
 # Target: osprey <= 0.25x Trivy's wall time.
 #
 # Usage: bench/secrets.sh [RUNS]      (needs: cargo, jq, /usr/bin/time; peers from
@@ -40,16 +41,27 @@ fi
 # median of a column of numbers
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# measure NAME CMD...: runs CMD $runs times, records wall seconds and max RSS (KB)
-measure() {
+# run_once NAME CMD...: one run of CMD; appends its wall seconds (from bash's microsecond
+# clock: /usr/bin/time's 10 ms steps are too coarse for scans this short) and peak RSS (KB)
+run_once() {
   local name=$1; shift
-  : >"$work/$name.wall"; : >"$work/$name.rss"
+  local t0=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+  local t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' >>"$work/$name.wall"
+  cat "$work/$name.time" >>"$work/$name.rss"
+}
+
+# pair A B: runs the commands in arrays cmd_a and cmd_b alternately, $runs times each, so
+# both see the same machine; prints "wall rss" medians of A, then of B, on two lines
+pair() {
+  : >"$work/$1.wall"; : >"$work/$1.rss"; : >"$work/$2.wall"; : >"$work/$2.rss"
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-    read -r wall rss <"$work/$name.time"
-    echo "$wall" >>"$work/$name.wall"; echo "$rss" >>"$work/$name.rss"
+    run_once "$1" "${cmd_a[@]}"
+    run_once "$2" "${cmd_b[@]}"
   done
-  echo "$(median <"$work/$name.wall") $(median <"$work/$name.rss")"
+  echo "$(median <"$work/$1.wall") $(median <"$work/$1.rss")"
+  echo "$(median <"$work/$2.wall") $(median <"$work/$2.rss")"
 }
 
 # findings: "file:line:rule" lines from each tool's JSON
@@ -66,7 +78,7 @@ compare() { # label osprey_out peer_out osprey_fn peer_fn
   comm -3 "$work/a2" "$work/b2" | sed 's/^/    /' | head -20
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 
 row() { # label osprey_result peer_result
   read -r ow orss <<<"$2"; read -r pw prss <<<"$3"
@@ -76,17 +88,21 @@ row() { # label osprey_result peer_result
 export TRIVY_CACHE_DIR="$work/trivy-cache" TRIVY_DISABLE_VEX_NOTICE=1
 for img in app minbase; do
   tar_var="${img}_tar"; tar=${!tar_var}
-  o=$(measure "osprey-$img" "$osprey" image --scanners secret --format json --no-cache -q "docker-archive:$tar")
+  cmd_a=("$osprey" image --scanners secret --format json --no-cache -q "docker-archive:$tar")
+  cmd_b=("$trivy" image --scanners secret --format json --skip-db-update --offline-scan --cache-backend memory --input "$tar")
+  { read -r o1 o2; read -r t1 t2; } < <(pair "osprey-$img" "trivy-$img")
+  o="$o1 $o2"; t="$t1 $t2"
   cp "$work/osprey-$img.out" "$work/osprey-$img.json"
-  t=$(measure "trivy-$img" "$trivy" image --scanners secret --format json --skip-db-update --offline-scan --cache-backend memory --input "$tar")
   cp "$work/trivy-$img.out" "$work/trivy-$img.json"
   compare "$img" "$work/osprey-$img.json" "$work/trivy-$img.json" osprey_findings trivy_findings
   row "$img vs trivy" "$o" "$t"
 done
 
-o=$(measure osprey-fs "$osprey" fs --scanners secret --format json "$tree")
+cmd_a=("$osprey" fs --scanners secret --format json "$tree")
+cmd_b=("$detect" scan --all-files "$tree")
+{ read -r o1 o2; read -r d1 d2; } < <(pair osprey-fs detect-fs)
+o="$o1 $o2"; d="$d1 $d2"
 cp "$work/osprey-fs.out" "$work/osprey-fs.json"
-d=$(measure detect-fs "$detect" scan --all-files "$tree")
 cp "$work/detect-fs.out" "$work/detect-fs.json"
 compare "node tree" "$work/osprey-fs.json" "$work/detect-fs.json" osprey_findings detect_findings
 row "node tree vs detect-secrets" "$o" "$d"
