@@ -9,7 +9,10 @@
 # figures are the medians of the per-round ratios to the run without (target <= 1.02x). The
 # empty-hooks ratio is the floor: the kernel's cost of the attach points themselves (a traced
 # sys_exit sends every syscall of the machine down the syscall-tracepoint slow path), which
-# no work saved in the sensor can go below.
+# no work saved in the sensor can go below. Wall-clock ratios swing with whatever else the
+# machine runs, so each line also gives CPU-time ratios (user + system time of the loop and
+# its children: the hooks run in the workload's own context) and the CPU the sensor process
+# itself spent per operation (its enrichment and rules, on another CPU when one is free).
 # Then an event storm: opens for writing (which the stable rules examine whatever the path, so
 # each reaches userspace) paced at STORM events/s for STORM_SECS seconds under the sensor; the
 # sensor's own counters give the kernel-side drops (target 0) and what userspace received.
@@ -58,16 +61,24 @@ stop_sensor() {
   kill -INT "$sensor"; wait "$sensor"; sensor=""
 }
 
-# prints "median_base median_empty median_with median_empty_ratio median_with_ratio" for
-# rounds "base empty with" on stdin
+# Rounds "base_wall base_cpu empty_wall empty_cpu with_wall with_cpu sensor_cpu" on stdin;
+# prints the medians: base wall, floor and sensor wall ratios, floor and sensor CPU ratios,
+# sensor process CPU us/op.
 summarize() {
   python3 -c '
 import statistics, sys
 rounds = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
 med = lambda xs: statistics.median(list(xs))
 print(" ".join(f"{v:.3f}" for v in (
-    med(r[0] for r in rounds), med(r[1] for r in rounds), med(r[2] for r in rounds),
-    med(r[1] / r[0] for r in rounds), med(r[2] / r[0] for r in rounds))))'
+    med(r[0] for r in rounds),
+    med(r[2] / r[0] for r in rounds), med(r[4] / r[0] for r in rounds),
+    med(r[3] / r[1] for r in rounds), med(r[5] / r[1] for r in rounds),
+    med(r[6] for r in rounds))))'
+}
+
+# CPU time (us) the sensor process has used so far, over all its threads.
+sensor_cpu_us() {
+  cat /proc/"$sensor"/task/*/schedstat | awk '{ns += $1} END {printf "%.0f", ns / 1000}'
 }
 
 overhead() {
@@ -78,17 +89,20 @@ overhead() {
     empty=$("$work/loops" "$mode" "$n")
     stop_sensor
     start_sensor
+    c0=$(sensor_cpu_us)
     with=$("$work/loops" "$mode" "$n")
+    c1=$(sensor_cpu_us)
     stop_sensor
-    echo "$base $empty $with"
+    echo "$base $empty $with $(python3 -c "print(($c1 - $c0) / $n)")"
   done | summarize
 }
 
 echo "machine: $(nproc) CPUs, kernel $(uname -r); $runs alternating rounds per workload; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 report() {
-  local what=$1 b e w re rw
-  read -r b e w re rw
-  echo "$what: ${b} us/op without, ${e} with empty hooks, ${w} with sensor; median ratio: floor (empty hooks) ${re}x, sensor ${rw}x (target <= 1.02)"
+  local what=$1 b re rw ce cw sc
+  read -r b re rw ce cw sc
+  echo "$what: ${b} us/op without; median ratio: floor (empty hooks) ${re}x, sensor ${rw}x (target <= 1.02)"
+  echo "  CPU time of the workload: floor ${ce}x, sensor ${cw}x; the sensor process used ${sc} us/op"
 }
 overhead spawn "$spawns" | report "spawn  /bin/true x$spawns"
 overhead open "$opens" | report "open+close x$opens"
