@@ -488,6 +488,65 @@ fn opens_no_rule_can_match_are_dropped_in_the_kernel_and_the_others_still_alert(
     assert_fired(&engine(&[]), &events, "Read sensitive file untrusted");
 }
 
+/// The kernel's test of normal form (a word-at-a-time scan, then byte by byte) against its
+/// userspace mirror, [`OpenPathFilter::forwards`], with every odd spelling at every offset
+/// within an eight-byte word, and at the longest path the kernel compares.
+#[test]
+#[ignore = "privileged: loads eBPF"]
+fn the_kernel_forwards_exactly_the_opens_its_mirror_says() {
+    let wanted = "/osprey-scan-wanted";
+    let filter = OpenPathFilter {
+        read_only: Some(BTreeSet::from([
+            osprey_runtime::prefilter::PathPattern::Exact(wanted.into()),
+        ])),
+        writing: None,
+    };
+    let mut paths = vec![
+        wanted.to_string(),
+        format!("/{}", "b".repeat(253)),
+        format!("/{}", "b".repeat(254)),
+        format!("/{}", "b".repeat(255)),
+        format!("/{}/", "c".repeat(252)),
+        format!("/{}//", "c".repeat(251)),
+        format!("/{}/.", "c".repeat(251)),
+    ];
+    for pad in 0..16 {
+        let dir = format!("/osprey-scan{}", "a".repeat(pad));
+        for tail in [
+            "/f", "//f", "/./f", "/.f", "/../f", "/f/.", "/f/..", "/f.", "/a.b", "/a..b", "/f/",
+            "/.", "/..", "/...",
+        ] {
+            paths.push(format!("{dir}{tail}"));
+        }
+    }
+    // The list is read from a file: a command line this long would be cut in the exec record.
+    let list = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(list.path(), paths.join("\n") + "\n").unwrap();
+    let script = format!(
+        "while read -r p; do cat \"$p\" >/dev/null 2>&1; done < {}",
+        list.path().display()
+    );
+    let Some((events, stats)) = events_of_shell_filtered(&script, filter.clone()) else {
+        return;
+    };
+    let forwarded: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.evt_type == "openat")
+        .filter_map(|e| e.fd.as_ref().map(|f| f.nameraw.as_str()))
+        .collect();
+    assert!(paths.iter().any(|p| filter.forwards(p, false)));
+    assert!(paths.iter().any(|p| !filter.forwards(p, false)));
+    for p in &paths {
+        assert_eq!(
+            forwarded.contains(p.as_str()),
+            filter.forwards(p, false),
+            "{p:?} ({} bytes)",
+            p.len()
+        );
+    }
+    assert_eq!(stats.ring_drops, 0, "{stats:?}");
+}
+
 #[test]
 #[ignore = "privileged: loads eBPF"]
 fn startup_report_and_counters() {

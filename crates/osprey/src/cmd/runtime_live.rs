@@ -15,7 +15,7 @@ use anyhow::Context;
 use osprey_runtime::live::{LiveSource, POLL, syscalls_for};
 use osprey_runtime::prefilter::{OpenPathFilter, open_path_filter};
 use osprey_runtime::respond::{KillPolicy, OpenGuard, kill};
-use osprey_runtime::sensor::{AttachReport, SensorStats};
+use osprey_runtime::sensor::{AttachReport, Sensor, SensorOptions, SensorStats};
 
 use super::runtime::{OutputArgs, RuleArgs, build_sinks, load_rules, rate_limiter};
 
@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// permission events; each denial is reported on stderr (repeatable).
     #[arg(long = "deny-open", value_name = "PATH")]
     pub deny_open: Vec<PathBuf>,
+    /// Diagnostic for bench/runtime.sh: attach the sensor's hooks with programs that return
+    /// at once, evaluate nothing, and wait; measures the kernel's cost of the hooks alone.
+    #[arg(long, hide = true)]
+    pub empty_hooks: bool,
 }
 
 /// `osprey runtime record`
@@ -128,8 +132,36 @@ fn start_source(
     Ok(source)
 }
 
+/// `osprey runtime run --empty-hooks`: the sensor's attach points with nothing behind them.
+fn hold_empty_hooks(duration: Option<f64>) -> anyhow::Result<ExitCode> {
+    let end = deadline(duration)?;
+    catch_interrupts();
+    let (tx, _records) = std::sync::mpsc::channel();
+    let options = SensorOptions {
+        empty_hooks: true,
+        ..Default::default()
+    };
+    let sensor = Sensor::start(options, tx).context("starting the eBPF sensor")?;
+    for h in &sensor.report().hooks {
+        match &h.error {
+            None => eprintln!("sensor: attached {} (empty)", h.hook),
+            Some(e) => eprintln!("sensor: FAILED to attach {}: {e}", h.hook),
+        }
+    }
+    eprintln!("sensor: empty hooks attached; nothing is reported");
+    while !INTERRUPTED.load(Ordering::Relaxed) && end.is_none_or(|d| Instant::now() < d) {
+        std::thread::sleep(POLL);
+    }
+    let stats = sensor.stop()?;
+    print_stats(0, &stats);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `osprey runtime run`
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.empty_hooks {
+        return hold_empty_hooks(args.duration);
+    }
     let (ruleset, engine) = load_rules(&args.rules)?;
     let known: BTreeSet<&str> = engine.rules().iter().map(|r| r.name.as_str()).collect();
     if let Some(missing) = args.kill_rules.iter().find(|r| !known.contains(r.as_str())) {

@@ -33,6 +33,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load: the sensor's own process is never traced. */
 const volatile __u32 self_tgid = 0;
+/* Set by the loader for the diagnostic floor measurement (`osprey runtime run --empty-hooks`):
+ * every program returns at once, so what remains is the kernel's cost of the attach points.
+ * The value is frozen read-only data, so the verifier removes the branch not taken. */
+const volatile __u8 empty_hooks = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -63,11 +67,19 @@ struct {
 	__type(value, __u8);
 } open_paths SEC(".maps");
 
+/* The key of an `open_paths` lookup, built where the path is read. The spare bytes after it
+ * let the read take one byte more than the key holds, which tells a path that fits from a cut
+ * one, and let the word scan of may_be_unnormal() read whole words at the end. */
+struct path_scratch_value {
+	struct path_key key;
+	__u8 spare[8];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct path_key);
+	__type(value, struct path_scratch_value);
 } path_scratch SEC(".maps");
 
 union scratch_record {
@@ -174,6 +186,8 @@ static __always_inline void cgroup_names(struct kernfs_node *leaf, char *parent_
 SEC("raw_tracepoint/sched_process_exec")
 int handle_exec(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (empty_hooks)
+		return 0;
 	__u64 *args = (__u64 *)ctx;
 	struct linux_binprm *bprm = (struct linux_binprm *)args[2];
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -233,6 +247,8 @@ int handle_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_fork")
 int handle_fork(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (empty_hooks)
+		return 0;
 	__u64 *args = (__u64 *)ctx;
 	struct task_struct *child = (struct task_struct *)args[1];
 	struct fork_record r = {};
@@ -252,9 +268,10 @@ int handle_fork(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_exit")
 int handle_exit(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (empty_hooks)
+		return 0;
 	struct record_header h = {};
 	__u64 id = bpf_get_current_pid_tgid();
-
 	if ((id >> 32) == self_tgid || (__u32)id != (id >> 32)) /* only the thread-group leader */
 		return 0;
 	fill_header(&h, REC_EXIT, (struct task_struct *)bpf_get_current_task());
@@ -308,62 +325,112 @@ static __always_inline __u32 read_str_arg(char *dst, __s8 index, __u64 *args)
 	return n;
 }
 
-/* Whether an open of `path` (`len` bytes read, NUL included) may matter to a rule. Only an
- * absolute path in normal form (no empty, `.` or `..` parts, no trailing slash, not cut) is
- * what `fd.name` will be, so only such a path is looked up; any other is forwarded. */
-static __always_inline int path_wanted(const char *path, __u32 len, int writing)
+/* 0x80 in each byte of `w` equal to the byte repeated in `pattern`, 0 elsewhere (exact: the
+ * low seven bits are added without carrying into the next byte). */
+static __always_inline __u64 bytes_equal(__u64 w, __u64 pattern)
 {
-	__u32 zero = 0;
+	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
+	__u64 x = w ^ pattern;
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/* Whether `path` (`len` bytes, NUL included, at most MAX_FILTERED_PATH + 1) has a `/` or `.`
+ * followed by a `/` or `.`: every path not in normal form has one. Eight bytes at a time,
+ * the words overlapping by one byte so that every pair of neighbours is inside one word. */
+static __always_inline int may_be_unnormal(const char *path, __u32 len)
+{
+	for (__u32 k = 0; k < (MAX_FILTERED_PATH + 6) / 7; k++) {
+		__u32 at = 7 * k;
+		if (at + 2 >= len)
+			break;
+		__u64 w = *(const __u64 *)(path + at);
+		__u64 marks = bytes_equal(w, 0x2f2f2f2f2f2f2f2fULL) | bytes_equal(w, 0x2e2e2e2e2e2e2e2eULL);
+		__u64 pairs = marks & (marks >> 8);
+		__u32 valid = len - 2 - at; /* pairs starting before the path's last byte */
+		if (valid < 8)
+			pairs &= (1ULL << (valid * 8)) - 1;
+		if (pairs)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether an open of a path (`len` bytes read, NUL included) may matter to a rule. Only an
+ * absolute path in normal form (no empty, `.` or `..` parts, no trailing slash, not cut) is
+ * what `fd.name` will be, so only such a path is looked up; any other is forwarded. `key`
+ * holds the path from data[1] on, as read; data[0] is set here. */
+static __always_inline int path_wanted(struct path_key *key, __u32 len, int writing)
+{
+	const char *path = (const char *)&key->data[1];
 
 	if (len < 3 || len > MAX_FILTERED_PATH + 1 || path[0] != '/')
 		return 1;
-	if (path[(len - 2) & (STR_MAX - 1)] == '/')
+	if (path[(len - 2) & 0xff] == '/')
 		return 1;
-	for (__u32 i = 0; i < MAX_FILTERED_PATH; i++) {
-		if (i + 2 >= len)
-			break;
-		char c = path[i], n = path[i + 1];
-		if ((c == '.' && n == '.') || (c == '/' && n == '/'))
-			return 1;
-		if (c == '/' && n == '.') {
-			char after = path[i + 2];
-			if (after == '/' || after == 0)
+	/* The exact test byte by byte, only for the few paths the word scan cannot clear. */
+	if (may_be_unnormal(path, len)) {
+		for (__u32 i = 0; i < MAX_FILTERED_PATH; i++) {
+			if (i + 2 >= len)
+				break;
+			char c = path[i], n = path[i + 1];
+			if ((c == '.' && n == '.') || (c == '/' && n == '/'))
 				return 1;
+			if (c == '/' && n == '.') {
+				char after = path[i + 2];
+				if (after == '/' || after == 0)
+					return 1;
+			}
 		}
 	}
-	struct path_key *key = bpf_map_lookup_elem(&path_scratch, &zero);
-	if (!key)
-		return 1;
 	key->data[0] = writing ? 'w' : 'r';
-	if (bpf_probe_read_kernel(&key->data[1], len & 0xff, path) != 0)
-		return 1;
 	key->prefixlen = (len + 1) * 8;
 	return bpf_map_lookup_elem(&open_paths, key) != 0;
 }
 
-/* An open the `open_paths` table says no rule can match. */
-static __always_inline int open_filtered(const struct syscall_layout *layout, struct syscall_record *r,
-					 __u32 path_len)
+/* Whether the `open_paths` table applies to this open (its kind of open is filtered), and
+ * whether it writes. */
+static __always_inline int open_filter_applies(const struct syscall_layout *layout,
+					       const struct syscall_record *r, int *writing)
 {
 	__u8 pf = layout->path_filter;
 	__u8 where = pf & PATH_FILTER_FLAGS_MASK;
 	__u64 flags = 0;
-	int writing;
 
 	if (!where)
 		return 0;
 	if (where == PATH_FILTER_ALWAYS_WRITING)
-		writing = 1;
+		*writing = 1;
 	else {
 		if (where == PATH_FILTER_FLAGS_OPEN_HOW)
 			flags = r->extra[0];
 		else if (where <= 6)
 			flags = r->args[(where - 1) & 7];
-		writing = (flags & 3) != 0; /* O_ACCMODE other than O_RDONLY */
+		*writing = (flags & 3) != 0; /* O_ACCMODE other than O_RDONLY */
 	}
-	if (!(pf & (writing ? PATH_FILTER_WRITING : PATH_FILTER_READ_ONLY)))
-		return 0;
-	return !path_wanted(r->data, path_len, writing);
+	return (pf & (*writing ? PATH_FILTER_WRITING : PATH_FILTER_READ_ONLY)) != 0;
+}
+
+/* Reads slot 0 of an open the `open_paths` table applies to. The path is read straight into
+ * the table's key, so that an open no rule can match (the common case) costs one read of
+ * the path and no copy; returns -1 for such an open, else the bytes now in slot 0. A path
+ * too long for the key is read again in full. */
+static __always_inline long read_open_path(struct syscall_record *r, __s8 index, int writing)
+{
+	__u32 zero = 0;
+	struct path_scratch_value *scratch = bpf_map_lookup_elem(&path_scratch, &zero);
+
+	if (!scratch || index < 0 || index > 5 || !r->args[index & 7])
+		return read_str_arg(r->data, index, r->args);
+	struct path_key *key = &scratch->key;
+	long n = bpf_probe_read_user_str(&key->data[1], PATH_KEY_BYTES, (const char *)r->args[index & 7]);
+	/* unreadable (counted by the second read), or longer than the key holds */
+	if (n <= 0 || n > MAX_FILTERED_PATH + 1)
+		return read_str_arg(r->data, index, r->args);
+	if (!path_wanted(key, n, writing))
+		return -1;
+	if (bpf_probe_read_kernel(r->data, n & 0xff, &key->data[1]) != 0)
+		return read_str_arg(r->data, index, r->args);
+	return n;
 }
 
 /* Runs on every syscall exit of the machine, so the common case (a syscall no rule names)
@@ -372,9 +439,10 @@ static __always_inline int open_filtered(const struct syscall_layout *layout, st
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
+	if (empty_hooks)
+		return 0;
 	__u32 zero = 0;
 	__u32 nr = regs->orig_ax;
-
 	if (nr >= SYSCALL_SLOTS)
 		return 0;
 	struct syscall_layout *layout = bpf_map_lookup_elem(&layouts, &nr);
@@ -400,15 +468,22 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	__s8 str0 = layout->str_arg[0];
 	__s8 str1 = layout->str_arg[1];
 
-	__u32 len0 = read_str_arg(r->data, str0, r->args);
 	if (flags & LAYOUT_OPEN_HOW_ARG2) {
 		if (bpf_probe_read_user(r->extra, sizeof(r->extra), (void *)r->args[2]) != 0)
 			count(STAT_UNREADABLE);
 	}
 	/* Decided before the header is filled: a dropped open costs only the path's read. */
-	if (open_filtered(layout, r, len0)) {
-		count(STAT_PATH_FILTERED);
-		return 0;
+	int writing = 0;
+	__u32 len0;
+	if (open_filter_applies(layout, r, &writing)) {
+		long n = read_open_path(r, str0, writing);
+		if (n < 0) {
+			count(STAT_PATH_FILTERED);
+			return 0;
+		}
+		len0 = n;
+	} else {
+		len0 = read_str_arg(r->data, str0, r->args);
 	}
 	count(STAT_SYSCALLS);
 

@@ -310,6 +310,21 @@ impl Enricher {
             .is_some_and(|u| exepath.starts_with('/') && u.join(&exepath[1..]).exists())
     }
 
+    /// Whether process `pid` of this system is gone, as `kill(pid, 0)` tells: far cheaper
+    /// than a failing `/proc/PID` lookup. Only for the live `/proc`, whose pids are this
+    /// system's; `false` when unsure (a zombie, a process we may not signal).
+    fn exited(&self, pid: u32) -> bool {
+        if self.proc_root != Path::new("/proc") {
+            return false;
+        }
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    }
+
     fn resolve(&mut self, pid: u32, dirfd: i64, raw: &str) -> String {
         if raw.starts_with('/') {
             return normalize(raw);
@@ -483,10 +498,15 @@ impl Enricher {
             } => {
                 let pid = header.tgid;
                 let container = self.container_for(&cgroup);
-                let fresh_cwd =
+                // A short-lived process has usually exited by the time its exec is read;
+                // asking the kernel first spares a /proc lookup bound to fail.
+                let fresh_cwd = if self.exited(pid) {
+                    None
+                } else {
                     std::fs::read_link(self.proc_root.join(pid.to_string()).join("cwd"))
                         .ok()
-                        .map(|p| with_slash(p.to_string_lossy().into_owned()));
+                        .map(|p| with_slash(p.to_string_lossy().into_owned()))
+                };
                 let p = self.ensure(&header);
                 if let Some(cwd) = fresh_cwd {
                     p.cwd = cwd;

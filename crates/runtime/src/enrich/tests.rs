@@ -418,3 +418,17 @@ fn a_process_in_a_podman_cgroup_gets_its_container() {
         .unwrap();
     assert_eq!(ev.container.unwrap().name, "t1");
 }
+
+#[test]
+fn an_exited_process_is_told_apart_only_on_the_live_proc() {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let live = Enricher::new();
+    assert!(live.exited(pid), "a reaped child is gone");
+    assert!(!live.exited(std::process::id()), "this process is not");
+    // A fake /proc's pids are not this system's: never judged from here.
+    let dir = fake_proc();
+    let fake = Enricher::with_roots(dir.path().to_path_buf(), StateRoots::default());
+    assert!(!fake.exited(pid));
+}

@@ -60,6 +60,10 @@ pub struct SensorOptions {
     pub poll_interval: Duration,
     /// Which opened paths to forward (see [`crate::prefilter`]); the default forwards all.
     pub open_paths: OpenPathFilter,
+    /// Diagnostic: attach every hook with programs that return at once and report nothing,
+    /// so that a benchmark can tell the kernel's cost of the attach points themselves (the
+    /// syscall-tracepoint slow path) from the sensor's own work.
+    pub empty_hooks: bool,
 }
 
 impl Default for SensorOptions {
@@ -68,6 +72,7 @@ impl Default for SensorOptions {
             syscalls: None,
             poll_interval: Duration::from_millis(100),
             open_paths: OpenPathFilter::default(),
+            empty_hooks: false,
         }
     }
 }
@@ -186,17 +191,7 @@ impl Sensor {
             let stats = Arc::clone(&stats);
             std::thread::Builder::new()
                 .name("osprey-sensor".into())
-                .spawn(move || {
-                    run(
-                        &enabled,
-                        &options.open_paths,
-                        options.poll_interval,
-                        &sink,
-                        &stop,
-                        &stats,
-                        ready_tx,
-                    )
-                })
+                .spawn(move || run(&enabled, &options, &sink, &stop, &stats, ready_tx))
                 .map_err(|e| SensorError::Load(format!("spawning the sensor thread: {e}")))?
         };
         match ready_rx.recv() {
@@ -326,23 +321,25 @@ fn path_filter_byte(s: &syscalls::Syscall, filter: &OpenPathFilter) -> u8 {
 
 fn run(
     enabled: &[&'static syscalls::Syscall],
-    open_paths: &OpenPathFilter,
-    poll_interval: Duration,
+    options: &SensorOptions,
     sink: &Sender<Record>,
     stop: &AtomicBool,
     shared_stats: &Mutex<SensorStats>,
     ready: SyncSender<AttachReport>,
 ) -> Result<SensorStats, SensorError> {
     let started = Instant::now();
+    let open_paths = &options.open_paths;
     let mut object = MaybeUninit::uninit();
     let mut open = skel::SensorSkelBuilder::default()
         .open(&mut object)
         .map_err(load_err("opening the BPF object"))?;
-    open.maps
+    let rodata = open
+        .maps
         .rodata_data
         .as_deref_mut()
-        .ok_or_else(|| SensorError::Load("no .rodata".into()))?
-        .self_tgid = std::process::id();
+        .ok_or_else(|| SensorError::Load("no .rodata".into()))?;
+    rodata.self_tgid = std::process::id();
+    rodata.empty_hooks = u8::from(options.empty_hooks);
     let mut loaded = open.load().map_err(load_err("loading the BPF programs"))?;
 
     // The path table first: a layout that names it must never see it half-filled.
@@ -456,7 +453,7 @@ fn run(
         // Waits for a forced wake-up or the interval, then drains: with batched wake-ups
         // most records arrive without one, and libbpf's poll only reads rings that woke it.
         // An error is EINTR or the callback's stop signal; the loop condition decides.
-        let _ = ring.poll(poll_interval);
+        let _ = ring.poll(options.poll_interval);
         let _ = ring.consume();
         if last_stats.elapsed() >= Duration::from_secs(1) {
             *shared_stats.lock().unwrap_or_else(|e| e.into_inner()) =
