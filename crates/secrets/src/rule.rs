@@ -348,9 +348,8 @@ impl Rule {
 
     /// The rule's regex, built on first use.
     pub fn matcher(&self) -> &Matcher {
-        self.matcher.get_or_init(|| {
-            Matcher::build(&self.spec).unwrap_or_else(|e| self.builtin_broken(&e))
-        })
+        self.matcher
+            .get_or_init(|| Matcher::build(&self.spec).unwrap_or_else(|e| self.builtin_broken(&e)))
     }
 
     /// For a built-in rule, how many bytes around a keyword occurrence a match can reach;
