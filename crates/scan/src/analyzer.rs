@@ -12,6 +12,10 @@ pub struct FileMeta<'a> {
     pub mode: u32,
 }
 
+/// How many leading bytes of a wanted file [`Analyzer::wants_content`] is shown (the whole
+/// file when it is shorter). As many as git and grep sniff for binary content.
+pub const HEAD_LEN: usize = 8000;
+
 /// A file analyzer: declares the paths it wants, then parses their bytes.
 ///
 /// One walk of each layer calls [`Analyzer::wants`] for every regular file (and symlink); the
@@ -34,6 +38,15 @@ pub trait Analyzer: Send + Sync {
     /// skipped (never silently ignored).
     fn max_size(&self) -> u64 {
         64 << 20
+    }
+
+    /// Second look at a wanted file, at its first [`HEAD_LEN`] bytes, before the rest is read:
+    /// `false` when the start already shows there is nothing here for this analyzer (a binary
+    /// for a text scanner, a script for an ELF reader). Such a file is never copied for it and
+    /// yields no facts and no skip, so `analyze` must produce nothing for content it declines.
+    fn wants_content(&self, head: &[u8]) -> bool {
+        let _ = head;
+        true
     }
 
     /// Parses one wanted file. An error is recorded against the file and layer and does not

@@ -1,7 +1,7 @@
 //! The per-layer half of the pipeline: dispatch each entry to the analyzers that want it and
 //! record what later layers need to know to squash (whiteouts, opaque dirs, replaced paths).
 
-use crate::{Analyzer, Fact, FactKind, FileMeta};
+use crate::{Analyzer, Fact, FactKind, FileMeta, HEAD_LEN};
 use osprey_image::{Entry, EntryKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -147,25 +147,56 @@ impl Batch {
         }
     }
 
-    /// Appends a file's content: up to `limit + 1` bytes, so that content over the limit
-    /// shows even when the header understates the size. Returns where it landed.
+    /// Appends a file's content: its first [`HEAD_LEN`] bytes, then, if `rest(head)` gives a
+    /// limit, the rest up to `limit + 1` bytes, so that content over the limit shows even when
+    /// the header understates the size. `limit` bounds the head too and `rest`'s limit must not
+    /// exceed it. Returns where the content landed, or `None` (nothing kept) when `rest`
+    /// declines the file.
     fn append(
         &mut self,
         content: &mut dyn Read,
         size: u64,
         limit: u64,
-    ) -> std::io::Result<std::ops::Range<usize>> {
+        rest: impl FnOnce(&[u8]) -> Option<u64>,
+    ) -> std::io::Result<Option<std::ops::Range<usize>>> {
         let start = self.filled;
-        let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+        let most = |limit: u64| usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
         let expected = usize::try_from(size.saturating_add(1))
             .unwrap_or(usize::MAX)
-            .min(most);
-        let mut end = start;
+            .min(most(limit));
+        let head_end =
+            self.read_up_to(content, start, start, HEAD_LEN.min(most(limit)), expected)?;
+        let Some(limit) = rest(&self.bytes[start..head_end]) else {
+            return Ok(None);
+        };
+        // A short head means the content or the limit ended there.
+        let end = if head_end - start == HEAD_LEN {
+            self.read_up_to(content, start, head_end, most(limit), expected)?
+        } else {
+            head_end
+        };
+        self.filled = end;
+        Ok(Some(start..end))
+    }
+
+    /// Reads the file starting at `start` on from `end` until it holds `most` bytes or the
+    /// content ends; returns the new end. Grows the buffer towards `expected` bytes a file.
+    fn read_up_to(
+        &mut self,
+        content: &mut dyn Read,
+        start: usize,
+        mut end: usize,
+        most: usize,
+        expected: usize,
+    ) -> std::io::Result<usize> {
         while end - start < most {
             if end == self.bytes.len() {
                 // Beyond the initialised part: grow to the expected size, or in steps when
                 // the content runs past it.
-                let want = expected.max(2 * (end - start)).max(64 * 1024).min(most);
+                let want = expected
+                    .max(2 * (end - start))
+                    .max(64 * 1024)
+                    .min(most.max(expected));
                 self.bytes.resize(start + want, 0);
             }
             let stop = self.bytes.len().min(start + most);
@@ -176,8 +207,7 @@ impl Batch {
                 Err(e) => return Err(e),
             }
         }
-        self.filled = end;
-        Ok(start..end)
+        Ok(end)
     }
 
     /// Runs the analyzers over every file of the batch; its buffer goes back to the spares.
@@ -286,16 +316,21 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
     }
 
     /// Copies a wanted file into the batch, bounded by the largest limit among the analyzers
-    /// that want it (`take` also guards against a header that understates the size).
+    /// that want it (which also guards against a header that understates the size). Analyzers
+    /// that decline the file's head drop out first; with none left it is not copied at all.
     fn read_file(&mut self, meta: &FileMeta<'_>, content: &mut dyn Read) -> std::io::Result<()> {
-        let (wanting, skipped) = wanting(self.analyzers, meta);
-        if wanting.is_empty() && skipped.is_empty() {
+        let (mut wanting, skipped) = wanting(self.analyzers, meta);
+        let analyzers = self.analyzers;
+        let range = match max_limit(analyzers, &wanting) {
+            Some(limit) => self.batch.append(content, meta.size, limit, |head| {
+                wanting.retain(|&i| analyzers[i].wants_content(head));
+                max_limit(analyzers, &wanting)
+            })?,
+            None => None,
+        };
+        if range.is_none() && skipped.is_empty() {
             return Ok(());
         }
-        let range = match wanting.iter().map(|&i| self.analyzers[i].max_size()).max() {
-            Some(limit) => self.batch.append(content, meta.size, limit)?,
-            None => 0..0,
-        };
         let slot = self.steps.len();
         self.steps.push(Step::File(slot));
         self.batch.files.push(BatchFile {
@@ -303,7 +338,7 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
             path: meta.path.to_string(),
             size: meta.size,
             mode: meta.mode,
-            content: range,
+            content: range.unwrap_or(0..0),
             wanting,
             skipped,
         });
@@ -482,6 +517,11 @@ fn wanting(analyzers: &[Box<dyn Analyzer>], meta: &FileMeta<'_>) -> (Vec<usize>,
     (wanting, skipped)
 }
 
+/// The largest size limit among the analyzers `wanting` (indices into `analyzers`).
+fn max_limit(analyzers: &[Box<dyn Analyzer>], wanting: &[usize]) -> Option<u64> {
+    wanting.iter().map(|&i| analyzers[i].max_size()).max()
+}
+
 /// Runs `wanting` over the file's bytes; content over a limit and analyzer errors become skips.
 fn run_analyzers<'x>(
     wanting: impl Iterator<Item = &'x dyn Analyzer>,
@@ -523,12 +563,22 @@ pub fn analyze_file(
     content: &mut dyn Read,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(Vec<Fact>, Vec<SkippedFile>)> {
-    let (wanting, mut skipped) = wanting(analyzers, meta);
-    let Some(limit) = wanting.iter().map(|&i| analyzers[i].max_size()).max() else {
+    let (mut wanting, mut skipped) = wanting(analyzers, meta);
+    let Some(limit) = max_limit(analyzers, &wanting) else {
         return Ok((Vec::new(), skipped));
     };
     buf.clear();
-    content.take(limit + 1).read_to_end(buf)?;
+    let head_len = (HEAD_LEN as u64).min(limit + 1);
+    (&mut *content).take(head_len).read_to_end(buf)?;
+    wanting.retain(|&i| analyzers[i].wants_content(buf));
+    let Some(limit) = max_limit(analyzers, &wanting) else {
+        return Ok((Vec::new(), skipped));
+    };
+    if buf.len() as u64 == HEAD_LEN as u64 {
+        content
+            .take((limit + 1).saturating_sub(head_len))
+            .read_to_end(buf)?;
+    }
     let wanting = wanting.iter().map(|&i| analyzers[i].as_ref());
     let facts = run_analyzers(wanting, meta, buf, &mut skipped);
     Ok((facts, skipped))
@@ -550,23 +600,74 @@ mod tests {
         }
     }
 
+    /// Appends with no analyzer declining and the same limit after the head.
+    fn append_all(
+        batch: &mut Batch,
+        content: &mut dyn Read,
+        size: u64,
+        limit: u64,
+    ) -> std::ops::Range<usize> {
+        batch
+            .append(content, size, limit, |_| Some(limit))
+            .unwrap()
+            .unwrap()
+    }
+
     #[test]
     fn batch_appends_whole_files_and_stops_one_past_the_limit() {
         let mut batch = Batch::default();
         let a: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
-        let ra = batch
-            .append(&mut Trickle(&a), a.len() as u64, 1 << 20)
-            .unwrap();
+        let ra = append_all(&mut batch, &mut Trickle(&a), a.len() as u64, 1 << 20);
         assert_eq!(&batch.bytes[ra.clone()], &a[..]);
         // A header that understates the size: the content still arrives, up to limit + 1.
         let b = vec![b'x'; 300_000];
-        let rb = batch.append(&mut Trickle(&b), 10, 250_000).unwrap();
+        let rb = append_all(&mut batch, &mut Trickle(&b), 10, 250_000);
         assert_eq!(rb, ra.end..ra.end + 250_001);
         // After reuse the buffer is already initialised; contents never bleed across files.
         batch.filled = 0;
-        let rc = batch.append(&mut &b"short"[..], 5, 100).unwrap();
+        let rc = append_all(&mut batch, &mut &b"short"[..], 5, 100);
         assert_eq!(&batch.bytes[rc], b"short");
-        let rd = batch.append(&mut &b""[..], 0, 100).unwrap();
+        let rd = append_all(&mut batch, &mut &b""[..], 0, 100);
         assert!(rd.is_empty());
+        // A limit below the head's length bounds the head.
+        let re = append_all(&mut batch, &mut Trickle(&b), b.len() as u64, 99);
+        assert_eq!(re.len(), 100);
+    }
+
+    #[test]
+    fn batch_shows_the_head_and_keeps_nothing_of_a_declined_file() {
+        let mut batch = Batch::default();
+        let kept = append_all(&mut batch, &mut &b"first"[..], 5, 100);
+        let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let mut seen = Vec::new();
+        let declined = batch
+            .append(&mut Trickle(&big), big.len() as u64, 1 << 20, |head| {
+                seen = head.to_vec();
+                None
+            })
+            .unwrap();
+        assert_eq!(declined, None);
+        assert_eq!(seen, &big[..HEAD_LEN]);
+        assert_eq!(
+            batch.filled, kept.end,
+            "a declined file leaves the batch as it was"
+        );
+        // The limit after the head may be lower than before it.
+        let cut = batch
+            .append(&mut Trickle(&big), big.len() as u64, 1 << 20, |_| {
+                Some(20_000)
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(&batch.bytes[cut], &big[..20_001]);
+        // A file shorter than the head is shown whole.
+        let mut whole = Vec::new();
+        batch
+            .append(&mut &b"tiny"[..], 4, 1 << 20, |head| {
+                whole = head.to_vec();
+                Some(1 << 20)
+            })
+            .unwrap();
+        assert_eq!(whole, b"tiny");
     }
 }

@@ -18,7 +18,7 @@ mod layer;
 mod pipeline;
 mod squash;
 
-pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta};
+pub use analyzer::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta, HEAD_LEN};
 pub use cache::LayerCache;
 pub use layer::{LayerAnalysis, LayerFacts, PendingFacts, SkippedFile, analyze_file, path_hash};
 pub use pipeline::{

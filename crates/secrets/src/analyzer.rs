@@ -6,6 +6,9 @@ use osprey_model::{SecretFinding, SecretLocation};
 use osprey_scan::{Analyzer, AnalyzerError, Fact, FactKind, FileMeta, Squashed};
 use std::sync::Arc;
 
+// The head the scan shows `wants_content` must hold every byte `is_binary` sniffs.
+const _: () = assert!(osprey_scan::HEAD_LEN >= crate::text::SNIFF_LEN);
+
 /// Default size limit of a scanned file; bigger files are reported as skipped.
 pub const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
 
@@ -81,6 +84,12 @@ impl Analyzer for SecretAnalyzer {
 
     fn max_size(&self) -> u64 {
         self.max_size
+    }
+
+    fn wants_content(&self, head: &[u8]) -> bool {
+        // Binaries yield nothing (see `Scanner::scan_file`); declining them here spares
+        // copying their bytes.
+        !crate::text::is_binary(head)
     }
 
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
@@ -181,6 +190,8 @@ mod tests {
         assert!(!a.wants(&meta("app/config/.wh..env", 0)));
         assert!(!a.wants(&meta("app/logo.png", 10)));
         assert!(!a.wants(&meta("src/tests/keys.pem", 10)));
+        assert!(a.wants_content(b"KEY=value\n"));
+        assert!(!a.wants_content(b"\x7fELF\x02\x01\x01\x00"));
         assert_eq!(a.max_size(), DEFAULT_MAX_SIZE);
         assert_eq!(a.clone().with_max_size(5).max_size(), 5);
     }

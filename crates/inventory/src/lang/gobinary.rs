@@ -37,6 +37,10 @@ impl Analyzer for GoBinaryAnalyzer {
         512 << 20
     }
 
+    fn wants_content(&self, head: &[u8]) -> bool {
+        elf::is_elf(head)
+    }
+
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
         if !elf::is_elf(content) {
             return Ok(Vec::new());

@@ -55,6 +55,10 @@ impl Analyzer for RustBinaryAnalyzer {
         512 << 20
     }
 
+    fn wants_content(&self, head: &[u8]) -> bool {
+        elf::is_elf(head)
+    }
+
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
         if !elf::is_elf(content) {
             return Ok(Vec::new());
