@@ -413,6 +413,43 @@ impl Read for LayerReader<'_> {
     }
 }
 
+impl crate::SkipRead for LayerReader<'_> {
+    /// Read-ahead chunks are hashed where they lie instead of being copied out.
+    fn skip(&mut self, mut n: u64) -> io::Result<()> {
+        while n > 0 {
+            if let (Source::Ahead(ahead), None) = (&mut self.source, &self.failed) {
+                let buffered = &ahead.current[ahead.pos..];
+                if !buffered.is_empty() {
+                    let k = buffered.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+                    self.diff_hasher.update(&buffered[..k]);
+                    ahead.pos += k;
+                    n -= k as u64;
+                    continue;
+                }
+            }
+            // Nothing buffered: an ordinary read brings the next chunk in (or, without
+            // read-ahead, decompresses a piece), and reports the end and any failure.
+            let mut piece = [0u8; 4096];
+            let want = piece.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+            let want = if matches!(self.source, Source::Ahead(_)) {
+                1
+            } else {
+                want
+            };
+            match self.read(&mut piece[..want])? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the layer ends inside an entry",
+                    ));
+                }
+                k => n -= k as u64,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Opens layer `index` (0 = bottom) of `src` as a verified, decompressed tar stream.
 pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>, Error> {
     let meta = src.metadata();

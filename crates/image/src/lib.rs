@@ -50,7 +50,7 @@ pub use platform::Platform;
 pub use reference::ImageRef;
 pub use rootfs::walk_dir;
 pub use source::{ImageMetadata, ImageSource, LayerDescriptor};
-pub use walk::{Unreadable, WalkStats, walk_layer};
+pub use walk::{SkipRead, Unreadable, WalkStats, walk_layer};
 
 /// How to open an image.
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,7 @@ use crate::path::{normalise, split_parent};
 use crate::sparse::{PaxSparse, SparseReader};
 use crate::{Entry, EntryKind, Error};
 use std::cell::{Cell, RefCell};
-use std::io::{self, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 /// Bytes the tar reader may consume between two entries beyond the skipped content: headers,
@@ -47,6 +47,36 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+/// A tar stream that can pass over bytes without handing them out: the content of entries
+/// the visitor did not read, and the padding after each. [`crate::LayerReader`] does it
+/// without copying (the bytes are still hashed).
+pub trait SkipRead: Read {
+    /// Consumes exactly `n` bytes; a stream that ends first is an error.
+    fn skip(&mut self, n: u64) -> io::Result<()>;
+}
+
+impl<T: AsRef<[u8]>> SkipRead for Cursor<T> {
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        let len = self.get_ref().as_ref().len() as u64;
+        let at = self.position().min(len);
+        if n > len - at {
+            self.set_position(len);
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the tar ends inside an entry",
+            ));
+        }
+        self.set_position(at + n);
+        Ok(())
+    }
+}
+
+impl<R: SkipRead + ?Sized> SkipRead for &mut R {
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        (**self).skip(n)
+    }
+}
+
 /// State shared between [`walk_layer`] and the reader under the tar parser.
 struct Guard {
     /// Bytes read from the layer so far.
@@ -63,13 +93,37 @@ struct Guarded<R> {
     guard: Rc<Guard>,
 }
 
+impl<R> Guarded<R> {
+    /// The error to hand the tar parser; the first one is kept whole as the walk's cause.
+    fn note(&self, e: io::Error) -> io::Error {
+        let message = e.to_string();
+        let cause = match e.into_inner().map(|inner| inner.downcast::<Error>()) {
+            Some(Ok(err)) => *err,
+            _ => Error::Layer {
+                layer: String::new(),
+                path: String::new(),
+                reason: message.clone(),
+            },
+        };
+        let mut slot = self.guard.cause.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(cause);
+        }
+        io::Error::other(message)
+    }
+
+    fn over_limit() -> io::Error {
+        io::Error::other(format!(
+            "tar headers and extension records exceed {MAX_HEADER_BYTES} bytes for one entry"
+        ))
+    }
+}
+
 impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let room = self.guard.limit.get().saturating_sub(self.guard.read.get());
         if room == 0 {
-            return Err(io::Error::other(format!(
-                "tar headers and extension records exceed {MAX_HEADER_BYTES} bytes for one entry"
-            )));
+            return Err(Self::over_limit());
         }
         let len = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         match self.inner.read(&mut buf[..len]) {
@@ -77,23 +131,34 @@ impl<R: Read> Read for Guarded<R> {
                 self.guard.read.set(self.guard.read.get() + n as u64);
                 Ok(n)
             }
-            Err(e) => {
-                let message = e.to_string();
-                let cause = match e.into_inner().map(|inner| inner.downcast::<Error>()) {
-                    Some(Ok(err)) => *err,
-                    _ => Error::Layer {
-                        layer: String::new(),
-                        path: String::new(),
-                        reason: message.clone(),
-                    },
-                };
-                let mut slot = self.guard.cause.borrow_mut();
-                if slot.is_none() {
-                    *slot = Some(cause);
-                }
-                Err(io::Error::other(message))
-            }
+            Err(e) => Err(self.note(e)),
         }
+    }
+}
+
+/// The tar parser seeks only forward from where it stands, to pass over what the visitor
+/// left unread; the position it gets back is the count of bytes consumed.
+impl<R: SkipRead> Seek for Guarded<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let SeekFrom::Current(n) = pos else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only moves forward",
+            ));
+        };
+        let n = u64::try_from(n).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only moves forward",
+            )
+        })?;
+        let read = self.guard.read.get();
+        if n > self.guard.limit.get().saturating_sub(read) {
+            return Err(Self::over_limit());
+        }
+        self.inner.skip(n).map_err(|e| self.note(e))?;
+        self.guard.read.set(read + n);
+        Ok(read + n)
     }
 }
 
@@ -117,7 +182,7 @@ fn round_up_block(size: u64) -> u64 {
 /// gets to verify digests; any failure of the underlying reader, including an integrity
 /// failure at the end, is returned as the walk's error even if the visitor swallowed it.
 /// Errors name `layer_digest` and the path being read.
-pub fn walk_layer<R: Read>(
+pub fn walk_layer<R: SkipRead>(
     reader: R,
     layer_digest: &str,
     mut visitor: impl FnMut(&Entry, &mut dyn Read) -> Result<(), Error>,
@@ -149,7 +214,7 @@ pub fn walk_layer<R: Read>(
         guard: Rc::clone(&guard),
     });
     let mut stats = WalkStats::default();
-    let mut entries = archive.entries().map_err(|e| fail(e, ""))?;
+    let mut entries = archive.entries_with_seek().map_err(|e| fail(e, ""))?;
     let mut last_path = String::new();
     let mut previous_stored = 0;
     loop {

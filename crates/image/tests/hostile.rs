@@ -155,6 +155,40 @@ fn truncated_gzip_is_a_clear_error() {
     }
 }
 
+/// A tar cut inside the content of an entry nobody reads: passing over that content (which
+/// the read-ahead reader does without copying) must hit the cut and fail, not end the walk
+/// early as if the tar were complete.
+#[test]
+fn tar_cut_inside_unread_content_is_an_error() {
+    let whole = tar_of(&[("etc/a", b"a\n"), ("big", &vec![0x5au8; 600_000])]);
+    let tar = whole[..whole.len() / 2].to_vec();
+    let cursor = walk_layer(Cursor::new(tar.clone()), "sha256:cut", |_, _| Ok(()));
+    assert!(
+        matches!(&cursor, Err(Error::Layer { reason, .. }) if reason.contains("ends inside")),
+        "{cursor:?}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    write_layout(tmp.path(), &[TestLayer::gzip(tar)]);
+    let src = oci(tmp.path());
+    let digest = src.metadata().layers[0].digest.clone();
+    let check = |result: Result<osprey_image::WalkStats, Error>| match result {
+        Err(Error::Layer { layer, reason, .. }) => {
+            assert_eq!(layer, digest);
+            assert!(reason.contains("ends inside"), "{reason}");
+        }
+        other => panic!("expected a truncation error, got {other:?}"),
+    };
+    check(walk_layer(
+        open_layer(src.as_ref(), 0).unwrap(),
+        &digest,
+        |_, _| Ok(()),
+    ));
+    check(std::thread::scope(|scope| {
+        let reader = open_layer(src.as_ref(), 0).unwrap().read_ahead(scope);
+        walk_layer(reader, &digest, |_, _| Ok(()))
+    }));
+}
+
 #[test]
 fn traversal_paths_are_clamped_to_the_root_and_counted() {
     let tar = RawTar::default()

@@ -68,7 +68,7 @@ pub fn walk_all(src: &dyn ImageSource, index: usize) -> Result<Vec<Entry>, Error
 fn walk_all_from(
     src: &dyn ImageSource,
     index: usize,
-    reader: impl std::io::Read,
+    reader: impl osprey_image::SkipRead,
 ) -> Result<Vec<Entry>, Error> {
     let digest = src.metadata().layers[index].digest.clone();
     let mut out = Vec::new();
