@@ -86,8 +86,50 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("osprey: error: {e:#}");
+            eprintln!("osprey: error: {}", error_chain(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// The error and its causes, each cause once: many library errors already print their
+/// source in their own message (`{file}: {source}`), and repeating it would double the line.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        /// An error that prints its source in its own message, as many library errors do.
+        #[derive(Debug)]
+        struct InFile(std::io::Error);
+        impl std::fmt::Display for InFile {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "cfg.yaml: {}", self.0)
+            }
+        }
+        impl std::error::Error for InFile {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(InFile(io)).context("reading the secret config");
+        assert_eq!(
+            error_chain(&e),
+            "reading the secret config: cfg.yaml: no such file"
+        );
     }
 }
