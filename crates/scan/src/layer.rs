@@ -192,11 +192,13 @@ impl Batch {
         while end - start < most {
             if end == self.bytes.len() {
                 // Beyond the initialised part: grow to the expected size, or in steps when
-                // the content runs past it.
+                // the content runs past it; for a head, by one step only, since the file may
+                // be declined after it.
+                const STEP: usize = 64 * 1024;
                 let want = expected
                     .max(2 * (end - start))
-                    .max(64 * 1024)
-                    .min(most.max(expected));
+                    .max(STEP)
+                    .min(most.max(STEP));
                 self.bytes.resize(start + want, 0);
             }
             let stop = self.bytes.len().min(start + most);
@@ -638,7 +640,7 @@ mod tests {
     fn batch_shows_the_head_and_keeps_nothing_of_a_declined_file() {
         let mut batch = Batch::default();
         let kept = append_all(&mut batch, &mut &b"first"[..], 5, 100);
-        let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
         let mut seen = Vec::new();
         let declined = batch
             .append(&mut Trickle(&big), big.len() as u64, 1 << 20, |head| {
@@ -651,6 +653,10 @@ mod tests {
         assert_eq!(
             batch.filled, kept.end,
             "a declined file leaves the batch as it was"
+        );
+        assert!(
+            batch.bytes.len() <= kept.end + 64 * 1024,
+            "the buffer grew for the head only, not to the file's size"
         );
         // The limit after the head may be lower than before it.
         let cut = batch
