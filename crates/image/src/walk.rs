@@ -140,18 +140,16 @@ impl<R: Read> Read for Guarded<R> {
 /// left unread; the position it gets back is the count of bytes consumed.
 impl<R: SkipRead> Seek for Guarded<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let SeekFrom::Current(n) = pos else {
+        let forward = match pos {
+            SeekFrom::Current(n) => u64::try_from(n).ok(),
+            _ => None,
+        };
+        let Some(n) = forward else {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "a layer stream only moves forward",
             ));
         };
-        let n = u64::try_from(n).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::Unsupported,
-                "a layer stream only moves forward",
-            )
-        })?;
         let read = self.guard.read.get();
         if n > self.guard.limit.get().saturating_sub(read) {
             return Err(Self::over_limit());

@@ -325,8 +325,7 @@ impl<'a, 's> LayerAnalysis<'a, 's> {
         let analyzers = self.analyzers;
         let range = match max_limit(analyzers, &wanting) {
             Some(limit) => self.batch.append(content, meta.size, limit, |head| {
-                wanting.retain(|&i| analyzers[i].wants_content(head));
-                max_limit(analyzers, &wanting)
+                keep_wanting_head(analyzers, &mut wanting, head)
             })?,
             None => None,
         };
@@ -524,6 +523,17 @@ fn max_limit(analyzers: &[Box<dyn Analyzer>], wanting: &[usize]) -> Option<u64> 
     wanting.iter().map(|&i| analyzers[i].max_size()).max()
 }
 
+/// Drops from `wanting` the analyzers that decline a file with this head; the largest limit
+/// among those left, `None` when none is.
+fn keep_wanting_head(
+    analyzers: &[Box<dyn Analyzer>],
+    wanting: &mut Vec<usize>,
+    head: &[u8],
+) -> Option<u64> {
+    wanting.retain(|&i| analyzers[i].wants_content(head));
+    max_limit(analyzers, wanting)
+}
+
 /// Runs `wanting` over the file's bytes; content over a limit and analyzer errors become skips.
 fn run_analyzers<'x>(
     wanting: impl Iterator<Item = &'x dyn Analyzer>,
@@ -572,8 +582,7 @@ pub fn analyze_file(
     buf.clear();
     let head_len = (HEAD_LEN as u64).min(limit + 1);
     (&mut *content).take(head_len).read_to_end(buf)?;
-    wanting.retain(|&i| analyzers[i].wants_content(buf));
-    let Some(limit) = max_limit(analyzers, &wanting) else {
+    let Some(limit) = keep_wanting_head(analyzers, &mut wanting, buf) else {
         return Ok((Vec::new(), skipped));
     };
     if buf.len() as u64 == HEAD_LEN as u64 {
