@@ -564,9 +564,12 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
     raw("putty-private-key", "AsymmetricPrivateKey", H, "PuTTY Private Key", &["PuTTY-User-Key-File-"],
         r"PuTTY-User-Key-File-[23]:[ \t]{0,4}(?:ssh-rsa|ssh-dss|ssh-ed25519|ssh-ed448|ecdsa-sha2-nistp(?:256|384|521))[ \t]{0,4}\r?\n(?P<secret>Encryption:[^\n]{1,40})")
         .requires(&["Private-Lines:"]).block("Private-MAC:"),
+    // `eyJ` alone turns up in any long base64 run (certificates, bundles) and this regex,
+    // with its 8 KB payload bound, takes milliseconds to build; every JWT also holds `.eyJ`
+    // (the payload is a JSON object too), and a file without it cannot match.
     raw("jwt-token", "JWT", M, "JWT token", &["eyJ"],
         tok!(r"eyJ[A-Za-z0-9_\-]{10,1024}\.eyJ[A-Za-z0-9_\-]{10,8192}\.[A-Za-z0-9_\-]{10,1024}"))
-        .check(Check::Jwt).skip_docs(),
+        .requires(&[".eyJ"]).check(Check::Jwt).skip_docs(),
     // ---- Generic credentials: dropped where a specific rule found the same secret
     raw("url-credentials", "Generic", H, "Credentials in a URL", &["://"],
         r"(?i)(?:^|[^a-z0-9+.\-])(?:https?|ftps?|sftp|ssh|git|svn|smtps?|imaps?|ldaps?|amqps?|mqtt|rediss?|postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|jdbc:[a-z]{2,12}|oracle|couchdb|nats|kafka)://[^\s:/@\x22'<>`{}$]{1,64}:(?P<secret>[^\s:/@\x22'<>`{}$]{6,128})@[a-z0-9][a-z0-9.\-]{0,252}")
