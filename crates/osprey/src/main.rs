@@ -56,6 +56,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Sbom(_) | Command::Image(_) | Command::Rootfs(_) | Command::Fs(_)
+    ) {
+        keep_freed_memory();
+    }
     let level = if cli.debug {
         "debug"
     } else if cli.quiet {
@@ -88,6 +94,29 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("osprey: error: {}", error_chain(&e));
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Tells glibc's allocator to keep freed memory for reuse instead of handing it back to the
+/// kernel. A scan streams layers through buffers of a few hundred KiB that are freed and
+/// allocated again all the time; by default glibc serves them with `mmap` or trims them off
+/// the heap on free, so each new buffer page-faults its memory in afresh (about a fifth of a
+/// scan's page faults). Peak memory is unchanged: the pages kept are the ones about to be
+/// reused. Only for one-shot scans, where the process exits soon after; long-running commands
+/// (the sensor, the webhook) keep glibc's defaults.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        /// Blocks up to glibc's own ceiling for its adaptive threshold come from the heap.
+        const MMAP_THRESHOLD: libc::c_int = 32 << 20;
+        /// Free memory at the top of a heap is returned only beyond this.
+        const TRIM_THRESHOLD: libc::c_int = 256 << 20;
+        // SAFETY: mallopt only sets allocator parameters; it is called before any other
+        // thread exists and either applies a value or returns 0, which leaves the default.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
         }
     }
 }
