@@ -18,6 +18,7 @@ use crate::text::{check_passes, is_binary, shannon_entropy};
 use memchr::memmem;
 use osprey_model::report::CodeLine;
 use osprey_model::{SecretFinding, SecretLocation};
+use regex_automata::Input;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -255,7 +256,7 @@ impl Scanner {
             let mut block_marker = BlockMarker::default();
             let mut accepted = 0;
             let matcher = rule.matcher();
-            let mut locs = matcher.regex.capture_locations();
+            let mut caps = matcher.regex.create_captures();
             for Window {
                 span: window,
                 keywords,
@@ -267,8 +268,10 @@ impl Scanner {
                 let haystack = &content[..window.end];
                 let mut at = window.start;
                 while at < window.end && accepted < MAX_FINDINGS_PER_FILE {
-                    let Some(whole) = matcher.regex.captures_read_at(&mut locs, haystack, at)
-                    else {
+                    matcher
+                        .regex
+                        .search_captures(&Input::new(haystack).range(at..), &mut caps);
+                    let Some(whole) = caps.get_match() else {
                         break;
                     };
                     at = if whole.end() > whole.start() {
@@ -281,8 +284,8 @@ impl Scanner {
                     }
                     let secret = matcher
                         .secret_idx
-                        .and_then(|i| locs.get(i))
-                        .map_or(whole.range(), |(s, e)| s..e);
+                        .and_then(|i| caps.get_group(i))
+                        .map_or(whole.range(), |span| span.range());
                     let value = &content[secret.clone()];
                     if value.is_empty()
                         || shannon_entropy(value) < rule.spec.min_entropy
