@@ -255,13 +255,20 @@ impl Scanner {
             }
             let mut block_marker = BlockMarker::default();
             let mut accepted = 0;
-            let matcher = rule.matcher();
-            let mut caps = matcher.regex.create_captures();
+            // Built on the first window that may hold a match: for many files none does.
+            let mut built = None;
             for Window {
                 span: window,
                 keywords,
             } in merge_windows(group)
             {
+                if !rule.could_match(&content[window.clone()]) {
+                    continue;
+                }
+                let (matcher, caps) = built.get_or_insert_with(|| {
+                    let matcher = rule.matcher();
+                    (matcher, matcher.regex.create_captures())
+                });
                 // Searching `content[..window.end]` from `window.start` keeps the context
                 // before the window for `^` and fences; the end is cut, which only matters
                 // for candidates that do not contain a keyword occurrence (dropped below).
@@ -270,7 +277,7 @@ impl Scanner {
                 while at < window.end && accepted < MAX_FINDINGS_PER_FILE {
                     matcher
                         .regex
-                        .search_captures(&Input::new(haystack).range(at..), &mut caps);
+                        .search_captures(&Input::new(haystack).range(at..), caps);
                     let Some(whole) = caps.get_match() else {
                         break;
                     };

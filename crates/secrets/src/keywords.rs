@@ -87,7 +87,7 @@ pub(crate) struct KeywordSet {
 
 /// How common a byte is in text and source code: lower is rarer. Letters follow English
 /// letter frequency; digits and most punctuation are rarer than letters.
-fn commonness(b: u8) -> u32 {
+pub(crate) fn commonness(b: u8) -> u32 {
     const LETTERS: &[u8] = b"zqjxkvbpygfwmucldrhsnioate";
     match b {
         b'a'..=b'z' => 10 + LETTERS.iter().position(|&l| l == b).unwrap_or(0) as u32,

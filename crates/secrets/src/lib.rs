@@ -40,6 +40,7 @@ mod engine;
 mod fs;
 mod image_config;
 mod keywords;
+mod required;
 mod results;
 mod rule;
 mod text;

@@ -5,10 +5,12 @@
 //! stays linear in the input, see [`compile_regex`]), and a named `secret` group, when present,
 //! says which part of the match is the secret.
 
+use crate::required::RequiredBytes;
 use globset::{Glob, GlobMatcher};
 use osprey_model::Severity;
 use regex::bytes::Regex;
 use regex_automata::{PatternID, meta, util::syntax};
+use regex_syntax::hir::Hir;
 use std::sync::OnceLock;
 
 /// Longest match any rule may produce. Bounding it keeps every search linear in the input:
@@ -148,21 +150,21 @@ pub(crate) struct Rule {
     matcher: OnceLock<Matcher>,
     pub path: Option<Regex>,
     pub allow: Vec<AllowRule>,
-    /// How far from a keyword occurrence a match may reach (see [`Rule::reach`]).
-    reach: Reach,
+    /// User rules search whole files, as Trivy's keyword semantics have it; built-in rules
+    /// search windows around their keyword occurrences (see [`Rule::reach`]).
+    whole_file: bool,
+    shape: OnceLock<Shape>,
     /// Keywords must occur with this exact case (a built-in rule whose regex is
     /// case-sensitive); otherwise they are matched case-insensitively.
     pub exact_keywords: bool,
 }
 
-/// Where a rule searches.
+/// What a rule's regex says about every match, read off its syntax tree on first use.
 #[derive(Debug)]
-enum Reach {
-    /// User rules: the whole file, as Trivy's keyword semantics have it.
-    WholeFile,
-    /// Built-in rules: every match lies within its longest match of a keyword occurrence it
-    /// contains; worked out from the regex on first use, like the regex itself.
-    Window(OnceLock<usize>),
+struct Shape {
+    /// The longest match, in bytes.
+    max_len: usize,
+    required: RequiredBytes,
 }
 
 /// A rule's built regex and the index of its secret group.
@@ -282,16 +284,25 @@ pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
     build_regex(pattern)
 }
 
-/// Parses a rule regex and checks its match length is bounded (see [`compile_regex`]);
-/// returns that bound.
-fn check_regex(pattern: &str) -> Result<usize, String> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// Parses a rule regex with the syntax options every rule regex is built with.
+pub(crate) fn parse_regex(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .multi_line(true)
         .build()
         .parse(pattern)
-        .map_err(|e| format!("invalid regex: {e}"))?;
+        .map_err(|e| format!("invalid regex: {e}"))
+}
+
+/// Parses a rule regex and checks its match length is bounded (see [`compile_regex`]);
+/// returns that bound.
+fn check_regex(pattern: &str) -> Result<usize, String> {
+    max_len(&parse_regex(pattern)?)
+}
+
+/// The longest match of a parsed rule regex, or why it is unbounded or too long.
+fn max_len(hir: &Hir) -> Result<usize, String> {
     match hir.properties().maximum_len() {
         Some(n) if n <= MAX_MATCH_LEN => Ok(n),
         Some(n) => Err(format!(
@@ -334,14 +345,11 @@ impl Rule {
             return Err(err("`id` is empty".into()));
         }
         let matcher = OnceLock::new();
-        let reach = match origin {
-            Origin::User => {
-                check_regex(&spec.regex).map_err(err)?;
-                let _ = matcher.set(Matcher::build(&spec, true).map_err(err)?);
-                Reach::WholeFile
-            }
-            Origin::Builtin => Reach::Window(OnceLock::new()),
-        };
+        let whole_file = origin == Origin::User;
+        if whole_file {
+            check_regex(&spec.regex).map_err(err)?;
+            let _ = matcher.set(Matcher::build(&spec, true).map_err(err)?);
+        }
         let path = spec
             .path
             .as_deref()
@@ -370,7 +378,8 @@ impl Rule {
             matcher,
             path,
             allow,
-            reach,
+            whole_file,
+            shape: OnceLock::new(),
             exact_keywords,
         })
     }
@@ -385,12 +394,26 @@ impl Rule {
     /// For a built-in rule, how many bytes around a keyword occurrence a match can reach;
     /// `None` for a user rule, which searches the whole file.
     pub fn reach(&self) -> Option<usize> {
-        match &self.reach {
-            Reach::WholeFile => None,
-            Reach::Window(len) => Some(*len.get_or_init(|| {
-                check_regex(&self.spec.regex).unwrap_or_else(|e| self.builtin_broken(&e))
-            })),
-        }
+        (!self.whole_file).then(|| self.shape().max_len)
+    }
+
+    /// False when no match can lie in `hay`: it lacks every byte of a set that each match
+    /// holds one of (see [`RequiredBytes`]).
+    pub fn could_match(&self, hay: &[u8]) -> bool {
+        self.shape().required.found_in(hay)
+    }
+
+    fn shape(&self) -> &Shape {
+        self.shape.get_or_init(|| {
+            let shape = parse_regex(&self.spec.regex).and_then(|hir| {
+                Ok(Shape {
+                    max_len: max_len(&hir)?,
+                    required: RequiredBytes::of(&hir, &self.spec.keywords),
+                })
+            });
+            // User rules were checked when compiled, built-in ones by a test.
+            shape.unwrap_or_else(|e| self.builtin_broken(&e))
+        })
     }
 
     /// Only built-in rules are checked and built lazily, and a test checks and builds each
