@@ -61,6 +61,8 @@ pub struct Scanner {
 #[derive(Debug)]
 struct KeywordUse {
     rule: usize,
+    /// Which of the rule's keywords this is.
+    keyword: usize,
     /// The keyword as the rule spells it, when the rule needs that exact case.
     exact: Option<Box<[u8]>>,
 }
@@ -135,10 +137,11 @@ impl Scanner {
             if rule.spec.keywords.is_empty() {
                 unconditional.push(i);
             }
-            for kw in &rule.spec.keywords {
+            for (k, kw) in rule.spec.keywords.iter().enumerate() {
                 let lower = kw.to_ascii_lowercase().into_bytes();
                 let keyword_use = KeywordUse {
                     rule: i,
+                    keyword: k,
                     exact: rule
                         .exact_keywords
                         .then(|| kw.as_bytes().to_vec().into_boxed_slice()),
@@ -217,10 +220,10 @@ impl Scanner {
                 {
                     continue;
                 }
-                match self.rules[u.rule].reach() {
-                    Some(reach) => searches.push(Search {
+                match self.rules[u.rule].reach_around(u.keyword) {
+                    Some((before, after)) => searches.push(Search {
                         rule: u.rule,
-                        window: at.start.saturating_sub(reach)..content.len().min(at.end + reach),
+                        window: at.start.saturating_sub(before)..content.len().min(at.end + after),
                         keyword: Some(at.clone()),
                     }),
                     None if !whole_file[u.rule] => {

@@ -40,9 +40,9 @@ mod engine;
 mod fs;
 mod image_config;
 mod keywords;
-mod required;
 mod results;
 mod rule;
+mod shape;
 mod text;
 
 pub use analyzer::{

@@ -5,7 +5,7 @@
 //! stays linear in the input, see [`compile_regex`]), and a named `secret` group, when present,
 //! says which part of the match is the secret.
 
-use crate::required::RequiredBytes;
+use crate::shape::{RequiredBytes, reach_around};
 use globset::{Glob, GlobMatcher};
 use osprey_model::Severity;
 use regex::bytes::Regex;
@@ -162,8 +162,9 @@ pub(crate) struct Rule {
 /// What a rule's regex says about every match, read off its syntax tree on first use.
 #[derive(Debug)]
 struct Shape {
-    /// The longest match, in bytes.
-    max_len: usize,
+    /// For each keyword (by index in the spec), how far before and after an occurrence a
+    /// match containing it can reach.
+    around: Vec<(usize, usize)>,
     required: RequiredBytes,
 }
 
@@ -391,10 +392,11 @@ impl Rule {
         })
     }
 
-    /// For a built-in rule, how many bytes around a keyword occurrence a match can reach;
-    /// `None` for a user rule, which searches the whole file.
-    pub fn reach(&self) -> Option<usize> {
-        (!self.whole_file).then(|| self.shape().max_len)
+    /// For a built-in rule, how many bytes before and after an occurrence of its keyword
+    /// `keyword` (an index into the spec's keywords) a match containing it can reach; `None`
+    /// for a user rule, which searches the whole file.
+    pub fn reach_around(&self, keyword: usize) -> Option<(usize, usize)> {
+        (!self.whole_file).then(|| self.shape().around[keyword])
     }
 
     /// False when no match can lie in `hay`: it lacks every byte of a set that each match
@@ -406,8 +408,11 @@ impl Rule {
     fn shape(&self) -> &Shape {
         self.shape.get_or_init(|| {
             let shape = parse_regex(&self.spec.regex).and_then(|hir| {
+                let longest = max_len(&hir)?;
                 Ok(Shape {
-                    max_len: max_len(&hir)?,
+                    around: (self.spec.keywords.iter())
+                        .map(|k| reach_around(&hir, k.as_bytes(), longest))
+                        .collect(),
                     required: RequiredBytes::of(&hir, &self.spec.keywords),
                 })
             });
