@@ -268,10 +268,12 @@ impl SecretConfig {
                 .map_err(in_file)?;
         }
         for a in &self.allow_rules {
-            crate::rule::AllowRule::compile(&a.spec, "global").map_err(|mut e| {
-                e.line = a.line;
-                in_file(e)
-            })?;
+            crate::rule::AllowRule::compile(&a.spec, "global", crate::rule::Origin::User).map_err(
+                |mut e| {
+                    e.line = a.line;
+                    in_file(e)
+                },
+            )?;
         }
         let known: std::collections::HashSet<&str> =
             crate::builtin::BUILTIN_RULES.iter().map(|b| b.id).collect();

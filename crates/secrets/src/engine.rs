@@ -113,14 +113,19 @@ impl Scanner {
         let mut allow = Vec::new();
         for spec in builtin_allow_rules() {
             if !config.disable_allow_rules.iter().any(|d| d == &spec.id) {
-                allow.push(AllowRule::compile(&spec, "builtin").map_err(ConfigError::Rule)?);
+                allow.push(
+                    AllowRule::compile(&spec, "builtin", Origin::Builtin)
+                        .map_err(ConfigError::Rule)?,
+                );
             }
         }
         for user in &config.allow_rules {
-            allow.push(AllowRule::compile(&user.spec, "global").map_err(|mut e| {
-                e.line = user.line;
-                ConfigError::Rule(e)
-            })?);
+            allow.push(
+                AllowRule::compile(&user.spec, "global", Origin::User).map_err(|mut e| {
+                    e.line = user.line;
+                    ConfigError::Rule(e)
+                })?,
+            );
         }
         let skip_public_blocks = !config
             .disable_allow_rules

@@ -212,14 +212,45 @@ impl Matcher {
 /// A compiled allow rule.
 #[derive(Debug)]
 pub(crate) struct AllowRule {
-    path: Option<Regex>,
+    path: Option<AllowRegex>,
     glob: Option<GlobMatcher>,
-    regex: Option<Regex>,
+    regex: Option<AllowRegex>,
+}
+
+/// An allow rule's regex: checked when the rule is compiled, built then for a user rule (so
+/// that every error shows at start-up) and on first use for a built-in one (a test builds
+/// each). Building the built-in ones took about a millisecond, and a scan starts its layers
+/// only after its secret scanner is ready; on first use the cost falls on a worker instead.
+#[derive(Debug)]
+struct AllowRegex {
+    pattern: String,
+    regex: OnceLock<Regex>,
+}
+
+impl AllowRegex {
+    fn compile(pattern: &str, origin: Origin) -> Result<Self, String> {
+        check_regex(pattern)?;
+        let regex = OnceLock::new();
+        if origin == Origin::User {
+            let _ = regex.set(build_regex(pattern)?);
+        }
+        Ok(AllowRegex {
+            pattern: pattern.to_string(),
+            regex,
+        })
+    }
+
+    fn get(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            build_regex(&self.pattern)
+                .unwrap_or_else(|e| panic!("built-in allow regex `{}`: {e}", self.pattern))
+        })
+    }
 }
 
 impl AllowRule {
     /// Compiles an allow rule; `owner` names the rule it belongs to (for errors).
-    pub fn compile(spec: &AllowSpec, owner: &str) -> Result<Self, RuleError> {
+    pub fn compile(spec: &AllowSpec, owner: &str, origin: Origin) -> Result<Self, RuleError> {
         let err = |message: String| RuleError {
             rule: format!("{owner}/allow/{}", spec.id),
             line: None,
@@ -231,12 +262,12 @@ impl AllowRule {
         let path = spec
             .path
             .as_deref()
-            .map(|p| compile_regex(p).map_err(|e| err(format!("path: {e}"))))
+            .map(|p| AllowRegex::compile(p, origin).map_err(|e| err(format!("path: {e}"))))
             .transpose()?;
         let regex = spec
             .regex
             .as_deref()
-            .map(|p| compile_regex(p).map_err(|e| err(format!("regex: {e}"))))
+            .map(|p| AllowRegex::compile(p, origin).map_err(|e| err(format!("regex: {e}"))))
             .transpose()?;
         let glob = spec
             .glob
@@ -258,7 +289,7 @@ impl AllowRule {
     fn path_matches(&self, path: &str) -> bool {
         self.path
             .as_ref()
-            .is_none_or(|re| re.is_match(path.as_bytes()))
+            .is_none_or(|re| re.get().is_match(path.as_bytes()))
             && self.glob.as_ref().is_none_or(|g| g.is_match(path))
     }
 
@@ -269,7 +300,7 @@ impl AllowRule {
 
     /// True when the allow rule drops a finding of `secret` in `path`.
     pub fn allows(&self, path: &str, secret: &[u8]) -> bool {
-        self.path_matches(path) && self.regex.as_ref().is_none_or(|re| re.is_match(secret))
+        self.path_matches(path) && (self.regex.as_ref()).is_none_or(|re| re.get().is_match(secret))
     }
 }
 
@@ -359,7 +390,7 @@ impl Rule {
         let allow = spec
             .allow
             .iter()
-            .map(|a| AllowRule::compile(a, &spec.id))
+            .map(|a| AllowRule::compile(a, &spec.id, origin))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|mut e| {
                 e.line = line;
@@ -465,8 +496,26 @@ mod tests {
                 ..Default::default()
             },
             "global",
+            Origin::User,
         )
         .unwrap_err();
         assert!(e.message.contains("needs"));
+    }
+
+    #[test]
+    fn builtin_allow_regexes_build() {
+        // Built lazily in scans, so a broken one would only show there.
+        for spec in crate::builtin::builtin_allow_rules() {
+            let rule = AllowRule::compile(&spec, "builtin", Origin::Builtin).unwrap();
+            assert!(
+                rule.path
+                    .iter()
+                    .chain(&rule.regex)
+                    .all(|re| re.regex.get().is_none())
+            );
+            for re in rule.path.iter().chain(&rule.regex) {
+                re.get();
+            }
+        }
     }
 }
