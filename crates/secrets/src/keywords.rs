@@ -8,6 +8,13 @@
 //! on its rarest three-byte window (two-byte keywords on themselves plus any next byte); one
 //! pass hashes every case-folded three-byte window into an 8 KB bitmap that stays in L1, and
 //! only a set bit leads to comparing the few keywords anchored there.
+//!
+//! On x86_64 CPUs with AVX2 (detected once per set) the window lookups run eight positions
+//! a step: the scalar loop is bound by its byte-to-byte dependency (fold, shift, hash, test
+//! for every byte), while the vector step folds and hashes eight windows at once and gathers
+//! their eight bitmap words. Both paths use the same table and the same hash, and the set
+//! lanes go through the same scalar verification, so they report the same occurrences (a
+//! differential test holds them to a naive search).
 
 use std::ops::Range;
 
@@ -26,7 +33,8 @@ const FOLD: [u8; 256] = {
 /// loop (8 KB, stays in L1) and a compressed index for the (rarer) candidates.
 #[derive(Debug)]
 struct AnchorTable {
-    bits: Box<[u64; 1024]>,
+    /// Bit `key & 31` of word `key >> 5`: 32-bit words because the AVX2 path gathers them.
+    bits: Box<[u32; 2048]>,
     /// `start[key]..start[key + 1]` indexes `entries`.
     start: Box<[u32]>,
     /// (keyword, offset of the anchor in the keyword).
@@ -36,10 +44,10 @@ struct AnchorTable {
 impl AnchorTable {
     fn new(mut anchored: Vec<(u16, u32, u32)>) -> Self {
         anchored.sort_unstable();
-        let mut bits = Box::new([0u64; 1024]);
+        let mut bits = Box::new([0u32; 2048]);
         let mut start = vec![0u32; 65537];
         for &(key, _, _) in &anchored {
-            bits[usize::from(key) >> 6] |= 1 << (key & 63);
+            bits[usize::from(key) >> 5] |= 1 << (key & 31);
             start[usize::from(key) + 1] += 1;
         }
         for k in 1..start.len() {
@@ -54,7 +62,7 @@ impl AnchorTable {
 
     #[inline(always)]
     fn has(&self, key: u16) -> bool {
-        self.bits[usize::from(key) >> 6] & (1 << (key & 63)) != 0
+        self.bits[usize::from(key) >> 5] & (1 << (key & 31)) != 0
     }
 
     fn get(&self, key: u16) -> &[(u32, u32)] {
@@ -63,10 +71,20 @@ impl AnchorTable {
     }
 }
 
-/// Key of a case-folded three-byte window (a multiplicative hash down to 16 bits).
+/// The multiplier of the trigram hash; the AVX2 path multiplies by the same constant.
+const TRIGRAM_MUL: u32 = 0x9E37_79B1;
+
+/// Key of a case-folded three-byte window (a multiplicative hash down to 16 bits: the high
+/// half of the low 32 bits of the product, which is what the AVX2 path computes too).
 #[inline(always)]
 fn trigram_key(window: u32) -> u16 {
-    (window.wrapping_mul(0x9E37_79B1) >> 16) as u16
+    (window.wrapping_mul(TRIGRAM_MUL) >> 16) as u16
+}
+
+/// The case-folded three-byte window whose last byte is `hay[at]` (`at >= 2`).
+fn folded_window(hay: &[u8], at: usize) -> u32 {
+    let fold = |i: usize| FOLD[usize::from(hay[i])];
+    u32::from_be_bytes([0, fold(at - 2), fold(at - 1), fold(at)])
 }
 
 /// A compiled keyword set.
@@ -81,8 +99,12 @@ pub(crate) struct KeywordSet {
     pairs: Vec<([u8; 2], usize)>,
     /// One-byte keywords (user rules may have them), by folded byte.
     single: Vec<(u8, usize)>,
-    /// An empty keyword: it occurs in every input, at offset 0.
-    empty: Option<usize>,
+    /// Empty keywords: they occur in every input, at offset 0.
+    empty: Vec<usize>,
+    /// The CPU has AVX2 (detected once, here, not per call): the window scan takes the
+    /// vector path. Tests clear it to run the scalar path on the same set.
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
 }
 
 /// How common a byte is in text and source code: lower is rarer. Letters follow English
@@ -106,11 +128,11 @@ impl KeywordSet {
             .map(|k| k.to_ascii_lowercase().into_boxed_slice())
             .collect();
         let (mut tri, mut pairs, mut single, mut empty) =
-            (Vec::new(), Vec::new(), Vec::new(), None);
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, kw) in keywords.iter().enumerate() {
             let k = i as u32;
             match kw.len() {
-                0 => empty = Some(i),
+                0 => empty.push(i),
                 1 => single.push((kw[0], i)),
                 2 => {
                     pairs.push(([kw[0], kw[1]], i));
@@ -136,13 +158,15 @@ impl KeywordSet {
             pairs,
             single,
             empty,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::is_x86_feature_detected!("avx2"),
         }
     }
 
     /// Calls `found(keyword, range)` for every occurrence of every keyword, overlapping ones
     /// included, in no particular order.
     pub fn find_all(&self, hay: &[u8], mut found: impl FnMut(usize, Range<usize>)) {
-        if let Some(i) = self.empty {
+        for &i in &self.empty {
             found(i, 0..0);
         }
         for &(b, i) in &self.single {
@@ -154,15 +178,7 @@ impl KeywordSet {
                 found(i, at..at + 1);
             }
         }
-        // `window` holds the last three folded bytes; the top byte is always zero.
-        let mut window = 0u32;
-        for (i, &b) in hay.iter().enumerate() {
-            window = ((window << 8) | u32::from(FOLD[usize::from(b)])) & 0x00ff_ffff;
-            let key = trigram_key(window);
-            if self.trigrams.has(key) {
-                self.verify(hay, i, self.trigrams.get(key), &mut found);
-            }
-        }
+        self.scan_windows(hay, &mut found);
         if let [.., a, b] = hay {
             let last = [FOLD[usize::from(*a)], FOLD[usize::from(*b)]];
             for &(pair, k) in &self.pairs {
@@ -173,6 +189,116 @@ impl KeywordSet {
         }
     }
 
+    /// Looks up the three-byte window ending at every position of `hay`.
+    fn scan_windows(&self, hay: &[u8], found: &mut impl FnMut(usize, Range<usize>)) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // The first two positions (windows that begin before the input) and the tail
+            // the vector loop cannot load 16 bytes for go through the scalar loop.
+            self.scan_windows_scalar(hay, 0..hay.len().min(2), found);
+            // SAFETY: `avx2` is true only when the CPU reported AVX2 (see `new`).
+            let done = unsafe { self.scan_windows_avx2(hay, found) };
+            self.scan_windows_scalar(hay, done..hay.len(), found);
+            return;
+        }
+        self.scan_windows_scalar(hay, 0..hay.len(), found);
+    }
+
+    /// The scalar window scan over the windows ending at `positions`.
+    fn scan_windows_scalar(
+        &self,
+        hay: &[u8],
+        positions: Range<usize>,
+        found: &mut impl FnMut(usize, Range<usize>),
+    ) {
+        // `window` holds the last three folded bytes (zero before the input); the top byte
+        // is always zero.
+        let mut window = 0u32;
+        for &b in &hay[positions.start.saturating_sub(2)..positions.start] {
+            window = (window << 8) | u32::from(FOLD[usize::from(b)]);
+        }
+        let first = positions.start;
+        for (i, &b) in hay[positions].iter().enumerate() {
+            window = ((window << 8) | u32::from(FOLD[usize::from(b)])) & 0x00ff_ffff;
+            let key = trigram_key(window);
+            if self.trigrams.has(key) {
+                self.verify(hay, first + i, self.trigrams.get(key), found);
+            }
+        }
+    }
+
+    /// The vector window scan: eight positions a step, from position 2 while 16 bytes can be
+    /// loaded; returns the first position it did not look up. Per step: one 16-byte load
+    /// (broadcast to both lanes), ASCII fold, a byte shuffle into eight big-endian windows,
+    /// the same multiply and shift as [`trigram_key`], a gather of the eight bitmap words and
+    /// a shift that moves each key's bit to the sign for `movemask`. Set lanes (rare) are
+    /// verified one by one through the scalar key.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn scan_windows_avx2(&self, hay: &[u8], found: &mut impl FnMut(usize, Range<usize>)) -> usize {
+        use std::arch::x86_64::*;
+        // Lane j of a step holds the window ending at position p + j, whose bytes are loaded
+        // at j, j + 1, j + 2 (the load starts at p - 2); little-endian, so the last byte is
+        // the lowest. -1 zeroes the top byte.
+        let windows_of = _mm256_setr_epi8(
+            2, 1, 0, -1, 3, 2, 1, -1, 4, 3, 2, -1, 5, 4, 3, -1, //
+            6, 5, 4, -1, 7, 6, 5, -1, 8, 7, 6, -1, 9, 8, 7, -1,
+        );
+        // `b + 0x3f` (wrapping) is below -102 as a signed byte exactly for 'A'..='Z'.
+        let to_upper_base = _mm256_set1_epi8(0x3f);
+        let past_upper = _mm256_set1_epi8(-102);
+        let case_bit = _mm256_set1_epi8(0x20);
+        let multiplier = _mm256_set1_epi32(TRIGRAM_MUL as i32);
+        let low5 = _mm256_set1_epi32(31);
+        let bits = self.trigrams.bits.as_ptr().cast::<i32>();
+        // The set lanes of the eight windows ending at p..p + 8 (bit j: position p + j).
+        let lanes_at = |p: usize| -> u64 {
+            // SAFETY: callers keep p >= 2 and p + 14 <= hay.len(): the 16 bytes
+            // p - 2..p + 14 are in `hay`; the load is unaligned.
+            let bytes = unsafe {
+                _mm256_broadcastsi128_si256(_mm_loadu_si128(hay.as_ptr().add(p - 2).cast()))
+            };
+            let upper = _mm256_cmpgt_epi8(past_upper, _mm256_add_epi8(bytes, to_upper_base));
+            let folded = _mm256_or_si256(bytes, _mm256_and_si256(upper, case_bit));
+            let windows = _mm256_shuffle_epi8(folded, windows_of);
+            let hash = _mm256_mullo_epi32(windows, multiplier);
+            // key = hash >> 16 (16 bits): word key >> 5, bit key & 31.
+            let word = _mm256_srli_epi32::<21>(hash);
+            let to_sign = _mm256_andnot_si256(_mm256_srli_epi32::<16>(hash), low5);
+            // SAFETY: `word` < 2048 (a 32-bit value shifted right by 21), the length of
+            // `bits`, in 4-byte words.
+            let words = unsafe { _mm256_i32gather_epi32::<4>(bits, word) };
+            // Shifting left by 31 - (key & 31) moves the key's bit to the sign.
+            let hit = _mm256_sllv_epi32(words, to_sign);
+            u64::from(_mm256_movemask_ps(_mm256_castsi256_ps(hit)) as u8)
+        };
+        let mut verify_lanes = |p: usize, mut lanes: u64| {
+            while lanes != 0 {
+                let at = p + lanes.trailing_zeros() as usize;
+                lanes &= lanes - 1;
+                let key = trigram_key(folded_window(hay, at));
+                debug_assert!(self.trigrams.has(key), "vector and scalar keys differ");
+                self.verify(hay, at, self.trigrams.get(key), found);
+            }
+        };
+        // Sixty-four positions a round with no branch between the eight steps, so that the
+        // gathers overlap: a set lane (about one position in a hundred in text) would
+        // otherwise mispredict a branch every few steps.
+        let mut p = 2;
+        while p + 56 + 14 <= hay.len() {
+            let mut lanes = 0u64;
+            for step in 0..8 {
+                lanes |= lanes_at(p + 8 * step) << (8 * step);
+            }
+            verify_lanes(p, lanes);
+            p += 64;
+        }
+        while p + 14 <= hay.len() {
+            verify_lanes(p, lanes_at(p));
+            p += 8;
+        }
+        p.min(hay.len())
+    }
     /// Checks the keywords anchored at `at` (the anchor's last byte).
     #[cold]
     fn verify(
@@ -199,30 +325,168 @@ impl KeywordSet {
 mod tests {
     use super::*;
 
-    fn all(set: &KeywordSet, hay: &[u8]) -> Vec<(usize, Range<usize>)> {
+    use proptest::prelude::*;
+
+    type Occurrences = Vec<(usize, Range<usize>)>;
+
+    /// Every occurrence `find_all` reports, sorted.
+    fn occurrences(set: &KeywordSet, hay: &[u8]) -> Occurrences {
         let mut v = Vec::new();
         set.find_all(hay, |k, r| v.push((k, r)));
-        v.sort_by_key(|(k, r)| (r.start, *k));
+        v.sort_by_key(|(k, r)| (r.start, *k, r.end));
+        v
+    }
+
+    /// The occurrences through the scalar window scan (the only one off x86_64).
+    fn scalar_occurrences(set: &mut KeywordSet, hay: &[u8]) -> Occurrences {
+        #[cfg(target_arch = "x86_64")]
+        let detected = std::mem::replace(&mut set.avx2, false);
+        let v = occurrences(set, hay);
+        #[cfg(target_arch = "x86_64")]
+        {
+            set.avx2 = detected;
+        }
+        v
+    }
+
+    /// The occurrences through the path this CPU takes, checked against the scalar path.
+    fn all(set: &mut KeywordSet, hay: &[u8]) -> Occurrences {
+        let v = occurrences(set, hay);
+        assert_eq!(
+            v,
+            scalar_occurrences(set, hay),
+            "vector and scalar paths differ"
+        );
+        v
+    }
+
+    /// Every occurrence by comparing every keyword at every offset; an empty keyword once,
+    /// at offset 0.
+    fn naive(keywords: &[Vec<u8>], hay: &[u8]) -> Occurrences {
+        let mut v = Vec::new();
+        for (k, kw) in keywords.iter().enumerate() {
+            if kw.is_empty() {
+                v.push((k, 0..0));
+                continue;
+            }
+            for start in 0..hay.len() {
+                let end = start + kw.len();
+                if end <= hay.len() && hay[start..end].eq_ignore_ascii_case(kw) {
+                    v.push((k, start..end));
+                }
+            }
+        }
+        v.sort_by_key(|(k, r)| (r.start, *k, r.end));
         v
     }
 
     #[test]
+    fn the_vector_path_runs_where_the_cpu_has_avx2() {
+        let set = KeywordSet::new(&[b"key".to_vec()]);
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(set.avx2, std::is_x86_feature_detected!("avx2"));
+        // Every position of a long input, through both loops and the tail.
+        let hay = b"KEY".repeat(40);
+        let at: Vec<usize> = occurrences(&set, &hay)
+            .iter()
+            .map(|(_, r)| r.start)
+            .collect();
+        assert_eq!(at, (0..120).step_by(3).collect::<Vec<_>>());
+    }
+
+    /// Bytes keywords and inputs are made of: few, so that keywords occur often; both cases,
+    /// punctuation of real keywords, and bytes at and above 0x80.
+    const ALPHABET: &[u8] = b"aAbBcCzZ_-.:/ 0\n\x80\xc1\xe1\xff";
+
+    fn keyword() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            1 => Just(Vec::new()),
+            12 => prop::collection::vec(prop::sample::select(ALPHABET), 1..=6),
+        ]
+    }
+
+    /// A piece of input: a byte, or a keyword (by index) with its letters' case flipped by
+    /// the bits of a mask.
+    #[derive(Clone, Debug)]
+    enum Piece {
+        Byte(u8),
+        Keyword(usize, u8),
+    }
+
+    fn pieces() -> impl Strategy<Value = Vec<Piece>> {
+        let piece = prop_oneof![
+            3 => prop::sample::select(ALPHABET).prop_map(Piece::Byte),
+            1 => any::<u8>().prop_map(Piece::Byte),
+            2 => (any::<usize>(), any::<u8>()).prop_map(|(k, flip)| Piece::Keyword(k, flip)),
+        ];
+        prop::collection::vec(piece, 0..120)
+    }
+
+    /// The input the pieces spell, cut to at most `max_len` bytes from the end or the start
+    /// (so that keywords sit at both edges and across the cut).
+    fn spell(keywords: &[Vec<u8>], pieces: &[Piece], max_len: usize, keep_end: bool) -> Vec<u8> {
+        let mut hay = Vec::new();
+        for piece in pieces {
+            match *piece {
+                Piece::Byte(b) => hay.push(b),
+                Piece::Keyword(k, flip) => {
+                    let kw = &keywords[k % keywords.len()];
+                    hay.extend(kw.iter().enumerate().map(|(i, &b)| {
+                        if flip >> (i % 8) & 1 == 1 {
+                            b.to_ascii_uppercase()
+                        } else {
+                            b.to_ascii_lowercase()
+                        }
+                    }));
+                }
+            }
+        }
+        if hay.len() > max_len {
+            if keep_end {
+                hay.drain(..hay.len() - max_len);
+            } else {
+                hay.truncate(max_len);
+            }
+        }
+        hay
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn vector_and_scalar_paths_agree_with_a_naive_search(
+            keywords in prop::collection::vec(keyword(), 1..10),
+            pieces in pieces(),
+            max_len in 0usize..300,
+            keep_end in any::<bool>(),
+        ) {
+            let hay = spell(&keywords, &pieces, max_len, keep_end);
+            let mut set = KeywordSet::new(&keywords);
+            let expected = naive(&keywords, &hay);
+            prop_assert_eq!(&occurrences(&set, &hay), &expected);
+            prop_assert_eq!(&scalar_occurrences(&mut set, &hay), &expected);
+        }
+    }
+
+    #[test]
     fn finds_every_occurrence_case_insensitively() {
-        let set = KeywordSet::new(&[b"ghp_".to_vec(), b"github_pat_".to_vec(), b"pat".to_vec()]);
+        let mut set =
+            KeywordSet::new(&[b"ghp_".to_vec(), b"github_pat_".to_vec(), b"pat".to_vec()]);
         let hay = b"x GITHUB_PAT_y ghp_z Pat";
         assert_eq!(
-            all(&set, hay),
+            all(&mut set, hay),
             vec![(1, 2..13), (2, 9..12), (0, 15..19), (2, 21..24)]
         );
     }
 
     #[test]
     fn keywords_at_the_edges_and_short_inputs() {
-        let set = KeywordSet::new(&[b"ab".to_vec(), b"x".to_vec(), b"".to_vec()]);
-        assert_eq!(all(&set, b""), vec![(2, 0..0)]);
-        assert_eq!(all(&set, b"x"), vec![(1, 0..1), (2, 0..0)]);
+        let mut set = KeywordSet::new(&[b"ab".to_vec(), b"x".to_vec(), b"".to_vec()]);
+        assert_eq!(all(&mut set, b""), vec![(2, 0..0)]);
+        assert_eq!(all(&mut set, b"x"), vec![(1, 0..1), (2, 0..0)]);
         assert_eq!(
-            all(&set, b"abxAB"),
+            all(&mut set, b"abxAB"),
             vec![(0, 0..2), (2, 0..0), (1, 2..3), (0, 3..5)]
         );
     }
@@ -233,18 +497,68 @@ mod tests {
             .iter()
             .map(|k| k.as_bytes().to_vec())
             .collect();
-        let set = KeywordSet::new(&keywords);
+        let mut set = KeywordSet::new(&keywords);
         let hay = b"SECRET_KEY=sk-aaaa; https://x -----BEGIN A3TA secretsk";
-        let mut naive = Vec::new();
-        for start in 0..hay.len() {
-            for (k, kw) in keywords.iter().enumerate() {
-                let end = start + kw.len();
-                if end <= hay.len() && hay[start..end].eq_ignore_ascii_case(kw) {
-                    naive.push((k, start..end));
+        assert_eq!(all(&mut set, hay), naive(&keywords, hay));
+    }
+
+    /// The built-in rules' keywords, lower-cased and deduplicated as the engine does.
+    fn builtin_keywords() -> Vec<Vec<u8>> {
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        for rule in crate::builtin::BUILTIN_RULES {
+            for kw in rule.keywords {
+                let kw = kw.to_ascii_lowercase().into_bytes();
+                if !keywords.contains(&kw) {
+                    keywords.push(kw);
                 }
             }
         }
-        naive.sort_by_key(|(k, r)| (r.start, *k));
-        assert_eq!(all(&set, hay), naive);
+        keywords
+    }
+
+    /// Prints the throughput of the scalar and the vector window scans (a figure, not a
+    /// check of speed) and checks that both find the same occurrences. The corpus is the
+    /// file `OSPREY_KEYWORD_CORPUS` names (default /tmp/corpus.txt, e.g. an image's text
+    /// files concatenated) or, when there is none, this crate's sources repeated to 16 MB.
+    #[test]
+    #[ignore = "slow: throughput figures of the keyword scan over a corpus"]
+    fn keyword_scan_throughput() {
+        let path = std::env::var("OSPREY_KEYWORD_CORPUS").unwrap_or("/tmp/corpus.txt".into());
+        let corpus = std::fs::read(&path).unwrap_or_else(|_| {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+            let mut sources = Vec::new();
+            for entry in std::fs::read_dir(dir).unwrap() {
+                sources.extend(std::fs::read(entry.unwrap().path()).unwrap());
+            }
+            sources.repeat((16 << 20) / sources.len() + 1)
+        });
+        let mut set = KeywordSet::new(&builtin_keywords());
+        let measure = |set: &KeywordSet| {
+            let mut best = f64::INFINITY;
+            let mut count = 0usize;
+            for _ in 0..5 {
+                count = 0;
+                let start = std::time::Instant::now();
+                set.find_all(&corpus, |k, r| count += k + r.start);
+                best = best.min(start.elapsed().as_secs_f64());
+            }
+            (corpus.len() as f64 / best / 1e6, count)
+        };
+        let (vector, vector_sum) = measure(&set);
+        #[cfg(target_arch = "x86_64")]
+        {
+            set.avx2 = false;
+        }
+        let (scalar, scalar_sum) = measure(&set);
+        println!(
+            "keyword scan over {} bytes ({path}): scalar {scalar:.0} MB/s, {} {vector:.0} MB/s",
+            corpus.len(),
+            if cfg!(target_arch = "x86_64") && std::is_x86_feature_detected!("avx2") {
+                "avx2"
+            } else {
+                "same path"
+            },
+        );
+        assert_eq!(vector_sum, scalar_sum);
     }
 }
