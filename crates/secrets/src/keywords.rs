@@ -37,16 +37,49 @@ struct AnchorTable {
     bits: Box<[u32; 2048]>,
     /// `start[key]..start[key + 1]` indexes `entries`.
     start: Box<[u32]>,
-    /// (keyword, offset of the anchor in the keyword).
-    entries: Box<[(u32, u32)]>,
+    entries: Box<[Anchor]>,
+}
+
+/// A keyword anchored under a key, with what rejects most false candidates in one compare.
+#[derive(Debug)]
+struct Anchor {
+    keyword: u32,
+    /// Offset of the anchor's last byte in the keyword.
+    offset: u32,
+    /// The keyword's first (up to) eight bytes, little-endian.
+    head: u64,
+    /// 0xff for each byte of `head` that is part of the keyword.
+    head_len: u64,
+    /// 0x20 for each byte of `head` that is a letter: OR-ing it into the input makes the
+    /// comparison case-insensitive (a letter differs from its upper case only there).
+    head_fold: u64,
+}
+
+impl Anchor {
+    /// `keyword` is lower-cased.
+    fn new(index: u32, keyword: &[u8], offset: usize) -> Self {
+        let (mut head, mut head_len, mut head_fold) = ([0u8; 8], [0u8; 8], [0u8; 8]);
+        for (i, &b) in keyword.iter().take(8).enumerate() {
+            head[i] = b;
+            head_len[i] = 0xff;
+            head_fold[i] = if b.is_ascii_lowercase() { 0x20 } else { 0 };
+        }
+        Anchor {
+            keyword: index,
+            offset: offset as u32,
+            head: u64::from_le_bytes(head),
+            head_len: u64::from_le_bytes(head_len),
+            head_fold: u64::from_le_bytes(head_fold),
+        }
+    }
 }
 
 impl AnchorTable {
-    fn new(mut anchored: Vec<(u16, u32, u32)>) -> Self {
-        anchored.sort_unstable();
+    fn new(mut anchored: Vec<(u16, Anchor)>) -> Self {
+        anchored.sort_unstable_by_key(|&(key, _)| key);
         let mut bits = Box::new([0u32; 2048]);
         let mut start = vec![0u32; 65537];
-        for &(key, _, _) in &anchored {
+        for &(key, _) in &anchored {
             bits[usize::from(key) >> 5] |= 1 << (key & 31);
             start[usize::from(key) + 1] += 1;
         }
@@ -56,7 +89,7 @@ impl AnchorTable {
         AnchorTable {
             bits,
             start: start.into_boxed_slice(),
-            entries: anchored.iter().map(|&(_, k, o)| (k, o)).collect(),
+            entries: anchored.into_iter().map(|(_, a)| a).collect(),
         }
     }
 
@@ -65,7 +98,7 @@ impl AnchorTable {
         self.bits[usize::from(key) >> 5] & (1 << (key & 31)) != 0
     }
 
-    fn get(&self, key: u16) -> &[(u32, u32)] {
+    fn get(&self, key: u16) -> &[Anchor] {
         let k = usize::from(key);
         &self.entries[self.start[k] as usize..self.start[k + 1] as usize]
     }
@@ -138,7 +171,7 @@ impl KeywordSet {
                     pairs.push(([kw[0], kw[1]], i));
                     for next in (0..=255u8).filter(|&b| FOLD[usize::from(b)] == b) {
                         let window = u32::from_be_bytes([0, kw[0], kw[1], next]);
-                        tri.push((trigram_key(window), k, 2));
+                        tri.push((trigram_key(window), Anchor::new(k, kw, 2)));
                     }
                 }
                 n => {
@@ -148,7 +181,7 @@ impl KeywordSet {
                     let window =
                         u32::from_be_bytes([0, kw[offset], kw[offset + 1], kw[offset + 2]]);
                     // Offsets are recorded to the window's last byte, where the scan stands.
-                    tri.push((trigram_key(window), k, offset as u32 + 2));
+                    tri.push((trigram_key(window), Anchor::new(k, kw, offset + 2)));
                 }
             }
         }
@@ -305,17 +338,31 @@ impl KeywordSet {
         &self,
         hay: &[u8],
         at: usize,
-        candidates: &[(u32, u32)],
+        candidates: &[Anchor],
         found: &mut impl FnMut(usize, Range<usize>),
     ) {
-        for &(k, offset) in candidates {
-            let kw = &self.keywords[k as usize];
-            let Some(start) = at.checked_sub(offset as usize) else {
+        for anchor in candidates {
+            let k = anchor.keyword as usize;
+            let kw = &self.keywords[k];
+            let Some(start) = at.checked_sub(anchor.offset as usize) else {
                 continue;
             };
             let end = start + kw.len();
-            if end <= hay.len() && hay[start..end].eq_ignore_ascii_case(kw) {
-                found(k as usize, start..end);
+            if end > hay.len() {
+                continue;
+            }
+            let matched = match hay.get(start..start + 8) {
+                // Most candidates fail here, in one compare, without a loop over bytes.
+                Some(eight) => {
+                    let eight = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
+                    (eight | anchor.head_fold) & anchor.head_len == anchor.head
+                        && hay[start + 8.min(kw.len())..end]
+                            .eq_ignore_ascii_case(&kw[8.min(kw.len())..])
+                }
+                None => hay[start..end].eq_ignore_ascii_case(kw),
+            };
+            if matched {
+                found(k, start..end);
             }
         }
     }
