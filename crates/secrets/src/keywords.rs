@@ -29,12 +29,16 @@ const FOLD: [u8; 256] = {
     t
 };
 
-/// A table from a 16-bit anchor key to the keywords anchored there: a bitmap for the scan
-/// loop (8 KB, stays in L1) and a compressed index for the (rarer) candidates.
+/// The number of bits of an anchor key: a 2^17-bit bitmap is 16 KB, which stays in L1 with
+/// the input streaming past; one bit fewer doubles the false candidates.
+const KEY_BITS: u32 = 17;
+
+/// A table from an anchor key to the keywords anchored there: a bitmap for the scan loop
+/// and a compressed index for the (rarer) candidates.
 #[derive(Debug)]
 struct AnchorTable {
     /// Bit `key & 31` of word `key >> 5`: 32-bit words because the AVX2 path gathers them.
-    bits: Box<[u32; 2048]>,
+    bits: Box<[u32; 1 << (KEY_BITS - 5)]>,
     /// `start[key]..start[key + 1]` indexes `entries`.
     start: Box<[u32]>,
     entries: Box<[Anchor]>,
@@ -75,13 +79,13 @@ impl Anchor {
 }
 
 impl AnchorTable {
-    fn new(mut anchored: Vec<(u16, Anchor)>) -> Self {
+    fn new(mut anchored: Vec<(u32, Anchor)>) -> Self {
         anchored.sort_unstable_by_key(|&(key, _)| key);
-        let mut bits = Box::new([0u32; 2048]);
-        let mut start = vec![0u32; 65537];
+        let mut bits = Box::new([0u32; 1 << (KEY_BITS - 5)]);
+        let mut start = vec![0u32; (1 << KEY_BITS) + 1];
         for &(key, _) in &anchored {
-            bits[usize::from(key) >> 5] |= 1 << (key & 31);
-            start[usize::from(key) + 1] += 1;
+            bits[key as usize >> 5] |= 1 << (key & 31);
+            start[key as usize + 1] += 1;
         }
         for k in 1..start.len() {
             start[k] += start[k - 1];
@@ -94,30 +98,31 @@ impl AnchorTable {
     }
 
     #[inline(always)]
-    fn has(&self, key: u16) -> bool {
-        self.bits[usize::from(key) >> 5] & (1 << (key & 31)) != 0
+    fn has(&self, key: u32) -> bool {
+        self.bits[key as usize >> 5] & (1 << (key & 31)) != 0
     }
 
-    fn get(&self, key: u16) -> &[Anchor] {
-        let k = usize::from(key);
+    fn get(&self, key: u32) -> &[Anchor] {
+        let k = key as usize;
         &self.entries[self.start[k] as usize..self.start[k + 1] as usize]
     }
 }
 
-/// The multiplier of the trigram hash; the AVX2 path multiplies by the same constant.
+/// Set in every byte of a window before hashing: a letter and its upper case then have the
+/// same key. So do a few other pairs of bytes (`-` and `\r`, `_` and DEL, a digit and a
+/// control byte), which costs rare false candidates and no wrong result, since candidates are
+/// compared exactly; in exchange the fold is one OR, in both paths.
+const CASE_BIT: u32 = 0x0020_2020;
+
+/// The multiplier of the trigram hash.
 const TRIGRAM_MUL: u32 = 0x9E37_79B1;
 
-/// Key of a case-folded three-byte window (a multiplicative hash down to 16 bits: the high
-/// half of the low 32 bits of the product, which is what the AVX2 path computes too).
+/// Key of the three-byte window in the low 24 bits of `window` (big-endian: the last byte is
+/// the lowest; the top byte is ignored): the window with [`CASE_BIT`] set, multiplied, the
+/// high half of the low 32 bits of the product. The AVX2 path computes the same key.
 #[inline(always)]
-fn trigram_key(window: u32) -> u16 {
-    (window.wrapping_mul(TRIGRAM_MUL) >> 16) as u16
-}
-
-/// The case-folded three-byte window whose last byte is `hay[at]` (`at >= 2`).
-fn folded_window(hay: &[u8], at: usize) -> u32 {
-    let fold = |i: usize| FOLD[usize::from(hay[i])];
-    u32::from_be_bytes([0, fold(at - 2), fold(at - 1), fold(at)])
+fn trigram_key(window: u32) -> u32 {
+    ((window & 0x00ff_ffff) | CASE_BIT).wrapping_mul(TRIGRAM_MUL) >> (32 - KEY_BITS)
 }
 
 /// A compiled keyword set.
@@ -169,7 +174,8 @@ impl KeywordSet {
                 1 => single.push((kw[0], i)),
                 2 => {
                     pairs.push(([kw[0], kw[1]], i));
-                    for next in (0..=255u8).filter(|&b| FOLD[usize::from(b)] == b) {
+                    // Every next byte, once per key.
+                    for next in (0..=255u8).filter(|&b| b & 0x20 != 0) {
                         let window = u32::from_be_bytes([0, kw[0], kw[1], next]);
                         tri.push((trigram_key(window), Anchor::new(k, kw, 2)));
                     }
@@ -244,15 +250,14 @@ impl KeywordSet {
         positions: Range<usize>,
         found: &mut impl FnMut(usize, Range<usize>),
     ) {
-        // `window` holds the last three folded bytes (zero before the input); the top byte
-        // is always zero.
+        // The low three bytes of `window` are the last three bytes (zero before the input).
         let mut window = 0u32;
         for &b in &hay[positions.start.saturating_sub(2)..positions.start] {
-            window = (window << 8) | u32::from(FOLD[usize::from(b)]);
+            window = (window << 8) | u32::from(b);
         }
         let first = positions.start;
         for (i, &b) in hay[positions].iter().enumerate() {
-            window = ((window << 8) | u32::from(FOLD[usize::from(b)])) & 0x00ff_ffff;
+            window = (window << 8) | u32::from(b);
             let key = trigram_key(window);
             if self.trigrams.has(key) {
                 self.verify(hay, first + i, self.trigrams.get(key), found);
@@ -262,8 +267,8 @@ impl KeywordSet {
 
     /// The vector window scan: eight positions a step, from position 2 while 16 bytes can be
     /// loaded; returns the first position it did not look up. Per step: one 16-byte load
-    /// (broadcast to both lanes), ASCII fold, a byte shuffle into eight big-endian windows,
-    /// the same multiply and shift as [`trigram_key`], a gather of the eight bitmap words and
+    /// (broadcast to both lanes), an OR of the case bit, a byte shuffle into eight big-endian
+    /// windows, the same multiply and shift as [`trigram_key`], a gather of the eight bitmap words and
     /// a shift that moves each key's bit to the sign for `movemask`. Set lanes (rare) are
     /// verified one by one through the scalar key.
     #[cfg(target_arch = "x86_64")]
@@ -277,9 +282,6 @@ impl KeywordSet {
             2, 1, 0, -1, 3, 2, 1, -1, 4, 3, 2, -1, 5, 4, 3, -1, //
             6, 5, 4, -1, 7, 6, 5, -1, 8, 7, 6, -1, 9, 8, 7, -1,
         );
-        // `b + 0x3f` (wrapping) is below -102 as a signed byte exactly for 'A'..='Z'.
-        let to_upper_base = _mm256_set1_epi8(0x3f);
-        let past_upper = _mm256_set1_epi8(-102);
         let case_bit = _mm256_set1_epi8(0x20);
         let multiplier = _mm256_set1_epi32(TRIGRAM_MUL as i32);
         let low5 = _mm256_set1_epi32(31);
@@ -291,15 +293,14 @@ impl KeywordSet {
             let bytes = unsafe {
                 _mm256_broadcastsi128_si256(_mm_loadu_si128(hay.as_ptr().add(p - 2).cast()))
             };
-            let upper = _mm256_cmpgt_epi8(past_upper, _mm256_add_epi8(bytes, to_upper_base));
-            let folded = _mm256_or_si256(bytes, _mm256_and_si256(upper, case_bit));
-            let windows = _mm256_shuffle_epi8(folded, windows_of);
+            let windows = _mm256_shuffle_epi8(_mm256_or_si256(bytes, case_bit), windows_of);
             let hash = _mm256_mullo_epi32(windows, multiplier);
-            // key = hash >> 16 (16 bits): word key >> 5, bit key & 31.
-            let word = _mm256_srli_epi32::<21>(hash);
-            let to_sign = _mm256_andnot_si256(_mm256_srli_epi32::<16>(hash), low5);
-            // SAFETY: `word` < 2048 (a 32-bit value shifted right by 21), the length of
-            // `bits`, in 4-byte words.
+            // key = hash >> (32 - KEY_BITS): word key >> 5, bit key & 31.
+            let word = _mm256_srli_epi32::<{ 37 - KEY_BITS as i32 }>(hash);
+            let key = _mm256_srli_epi32::<{ 32 - KEY_BITS as i32 }>(hash);
+            let to_sign = _mm256_andnot_si256(key, low5);
+            // SAFETY: `word` < 2^(KEY_BITS - 5) (a 32-bit value shifted right by
+            // 37 - KEY_BITS), the length of `bits`, in 4-byte words.
             let words = unsafe { _mm256_i32gather_epi32::<4>(bits, word) };
             // Shifting left by 31 - (key & 31) moves the key's bit to the sign.
             let hit = _mm256_sllv_epi32(words, to_sign);
@@ -309,7 +310,7 @@ impl KeywordSet {
             while lanes != 0 {
                 let at = p + lanes.trailing_zeros() as usize;
                 lanes &= lanes - 1;
-                let key = trigram_key(folded_window(hay, at));
+                let key = trigram_key(u32::from_be_bytes([0, hay[at - 2], hay[at - 1], hay[at]]));
                 debug_assert!(self.trigrams.has(key), "vector and scalar keys differ");
                 self.verify(hay, at, self.trigrams.get(key), found);
             }
