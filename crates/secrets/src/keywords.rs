@@ -35,7 +35,8 @@ const FOLD: [u8; 256] = {
 };
 
 /// The number of bits of an anchor key: a 2^17-bit bitmap is 16 KB, which stays in L1 with
-/// the input streaming past; one bit fewer doubles the false candidates.
+/// the input streaming past; each bit fewer doubles the expected hash collisions (false
+/// candidates).
 const KEY_BITS: u32 = 17;
 
 /// A table from an anchor key to the keywords anchored there: a bitmap for the scan loop
@@ -124,7 +125,7 @@ const TRIGRAM_MUL: u32 = 0x9E37_79B1;
 
 /// Key of the three-byte window in the low 24 bits of `window` (big-endian: the last byte is
 /// the lowest; the top byte is ignored): the window with [`CASE_BIT`] set, multiplied, the
-/// high half of the low 32 bits of the product. The AVX2 path computes the same key.
+/// top [`KEY_BITS`] bits of the 32-bit product. The AVX2 path computes the same key.
 #[inline(always)]
 fn trigram_key(window: u32) -> u32 {
     ((window & 0x00ff_ffff) | CASE_BIT).wrapping_mul(TRIGRAM_MUL) >> (32 - KEY_BITS)
@@ -348,6 +349,7 @@ impl KeywordSet {
         }
         p.min(hay.len())
     }
+
     /// Checks the keywords anchored at `at` (the anchor's last byte).
     #[cold]
     fn verify(
