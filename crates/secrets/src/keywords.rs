@@ -590,6 +590,9 @@ mod tests {
             all(&mut set, b"abxAB"),
             vec![(0, 0..2), (2, 0..0), (1, 2..3), (0, 3..5)]
         );
+        // Every empty keyword is reported.
+        let mut empties = KeywordSet::new(&[Vec::new(), Vec::new()]);
+        assert_eq!(all(&mut empties, b"ab"), vec![(0, 0..0), (1, 0..0)]);
     }
 
     #[test]
