@@ -4,7 +4,7 @@
 //! a corrupted layer fails instead of ending normally.
 
 use crate::{Error, ImageSource};
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest as _, Sha256};
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Mutex;
@@ -186,6 +186,9 @@ enum Chunk {
     End,
     Failed(Failure),
 }
+
+/// Bytes of the stored blob read at a time.
+const RAW_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Decompressed bytes travel in chunks this large, at most [`CHUNKS_IN_FLIGHT`] at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -458,8 +461,11 @@ pub fn open_layer(src: &dyn ImageSource, index: usize) -> Result<LayerReader<'_>
         reason: format!("it has {} layers, no layer {index}", meta.layers.len()),
     })?;
     let blob = src.open_blob(&layer.digest)?;
+    // The gzip decoder inflates straight from this buffer (no second buffer of its own), one
+    // call per fill: a big fill means few calls, and each call also copies up to 32 KiB of
+    // its output into the decoder's window.
     let mut raw = BufReader::with_capacity(
-        64 * 1024,
+        RAW_BUFFER_BYTES,
         Hashing {
             inner: blob,
             hasher: Some(Sha256::new()),
