@@ -579,9 +579,14 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
         .entropy(2.5).generic(),
     raw("maven-settings-password", "Generic", M, "Password in a Maven settings.xml server", &["<password>"],
         r"<password>(?P<secret>[^<$\s{}]{6,256})</password>").entropy(3.0).generic(),
+    // The name before the keyword runs back to the nearest byte that is not a letter or
+    // digit (`.`, `_` and `-` included). The same names match as with `[a-z0-9_.\-]` there,
+    // but that class would let every `.` or `_` of a dotted name start another way to the
+    // keyword, and the regex's lazy DFA would need a state for each set of them: half the
+    // search time of this rule on real file trees. generic-api-key has the same form.
     raw("password-assignment", "Generic", H, "Password assigned in source or config",
         &["password", "passwd", "passphrase", "pass_word"],
-        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.\-]{0,30}(?:password|passwd|passphrase|pass_word)[a-z0-9_.\-]{0,20}["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[^\x22'`\s$<>{}()\\]{8,128})["']"#)
+        r#"(?i)(?:^|[^a-z0-9])[a-z0-9]{0,30}(?:password|passwd|passphrase|pass_word)[a-z0-9_.\-]{0,20}["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[^\x22'`\s$<>{}()\\]{8,128})["']"#)
         .entropy(3.0).generic(),
     raw("password-in-env", "Generic", H, "Secret in an environment variable",
         &["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "API_KEY", "APIKEY", "ACCESS_KEY",
@@ -595,7 +600,7 @@ pub(crate) static BUILTIN_RULES: &[Builtin] = &[
           "access.token", "access-token", "authtoken", "auth_token", "auth.token", "auth-token",
           "appsecret", "app_secret", "app.secret", "app-secret", "privatetoken", "private_token",
           "private.token", "private-token"],
-        r#"(?i)(?:^|[^a-z0-9])[a-z0-9_.\-]{0,20}(?:api[_.\-]?key|apikey|api[_.\-]?secret|client[_.\-]?secret|secret[_.\-]?key|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token)["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[A-Za-z0-9_\-+/=.~]{16,200})["']"#)
+        r#"(?i)(?:^|[^a-z0-9])[a-z0-9]{0,20}(?:api[_.\-]?key|apikey|api[_.\-]?secret|client[_.\-]?secret|secret[_.\-]?key|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token)["'`]?[ \t]{0,4}(?:=|:=|:|=>)[ \t]{0,4}["'](?P<secret>[A-Za-z0-9_\-+/=.~]{16,200})["']"#)
         .entropy(3.7).generic(),
 ];
 

@@ -829,3 +829,30 @@ fn generic_rules_yield_to_specific_ones() {
     let (text, _) = expand("GITHUB_TOKEN=ghp_«GH»\nNPM_TOKEN=npm_«n:36»", "overlap");
     assert_eq!(rule_ids(scanner, &text), ["github-pat", "npm-access-token"]);
 }
+
+#[test]
+fn assignments_are_found_after_long_dotted_and_underscored_names() {
+    // The name may be longer than the 30 (or 20) bytes allowed before the keyword: the part
+    // after its last `.`, `_` or `-` is what counts.
+    let scanner = builtin_scanner();
+    let long = "spring.datasource.hikari.primary.connection";
+    for (text, rule) in [
+        (
+            format!("{long}.password = \"Xk9mQ2vL7pR4tZw8\""),
+            "password-assignment",
+        ),
+        (
+            format!("{long}_db_password: 'Xk9mQ2vL7pR4tZw8'"),
+            "password-assignment",
+        ),
+        (
+            format!("{long}-client.api_key = \"Q7wErT9yUiOp3AsDfGhJ\""),
+            "generic-api-key",
+        ),
+    ] {
+        assert_eq!(rule_ids(scanner, &text), [rule], "{text}");
+    }
+    // Forty letters straight before the keyword are not a name ending in it.
+    let glued = format!("{}password = \"Xk9mQ2vL7pR4tZw8\"", "a".repeat(40));
+    assert!(rule_ids(scanner, &glued).is_empty());
+}
