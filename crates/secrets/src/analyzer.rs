@@ -93,7 +93,8 @@ impl Analyzer for SecretAnalyzer {
     }
 
     fn analyze(&self, file: &FileMeta<'_>, content: &[u8]) -> Result<Vec<Fact>, AnalyzerError> {
-        let findings = self.scanner.scan_file(file.path, content);
+        // `wants` and `wants_content` have ruled out allowed paths and binaries.
+        let findings = self.scanner.scan_text_file(file.path, content);
         if findings.is_empty() {
             return Ok(Vec::new());
         }

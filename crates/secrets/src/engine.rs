@@ -186,6 +186,12 @@ impl Scanner {
         if is_binary(content) || self.path_allowed(path) {
             return Vec::new();
         }
+        self.scan_text_file(path, content)
+    }
+
+    /// [`Scanner::scan_file`] for a file already known to be text and not allowed by path
+    /// (the layer analyzer checks both before it reads a file).
+    pub(crate) fn scan_text_file(&self, path: &str, content: &[u8]) -> Vec<SecretFinding> {
         let location = SecretLocation::File {
             path: path.to_string(),
             layer: None,
