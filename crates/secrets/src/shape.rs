@@ -28,56 +28,33 @@ pub(crate) fn reach_around(hir: &Hir, keyword: &[u8], max_len: usize) -> (usize,
     };
     // No place for the keyword's first (or last) byte: no match contains the keyword, and
     // any window finds nothing; an empty reach says so.
-    let before = before_byte(hir, first).unwrap_or(0);
-    let after = after_byte(hir, last).unwrap_or(0);
+    let before = beside_byte(hir, first, Side::Before).unwrap_or(0);
+    let after = beside_byte(hir, last, Side::After).unwrap_or(0);
     (before.min(max_len), after.min(max_len))
 }
 
-/// The most bytes a match of `hir` can hold before a byte equal (ASCII case-insensitively)
-/// to `b`; `None` when no match holds such a byte.
-fn before_byte(hir: &Hir, b: u8) -> Option<usize> {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => None,
-        HirKind::Literal(lit) => lit.0.iter().rposition(|c| c.eq_ignore_ascii_case(&b)),
-        HirKind::Class(class) => class_holds(class, b).then_some(0),
-        HirKind::Repetition(rep) => {
-            let inner = before_byte(&rep.sub, b)?;
-            let copies = rep.max.map_or(usize::MAX, |m| m as usize);
-            Some(
-                copies
-                    .saturating_sub(1)
-                    .saturating_mul(longest(&rep.sub))
-                    .saturating_add(inner),
-            )
-        }
-        HirKind::Capture(cap) => before_byte(&cap.sub, b),
-        HirKind::Concat(parts) => {
-            let mut prefix = 0usize;
-            let mut most = None;
-            for part in parts {
-                if let Some(inner) = before_byte(part, b) {
-                    most = most.max(Some(prefix.saturating_add(inner)));
-                }
-                prefix = prefix.saturating_add(longest(part));
-            }
-            most
-        }
-        HirKind::Alternation(branches) => branches.iter().filter_map(|x| before_byte(x, b)).max(),
-    }
+/// Which side of a byte [`beside_byte`] counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Before,
+    After,
 }
 
-/// The most bytes a match of `hir` can hold after a byte equal (ASCII case-insensitively)
-/// to `b`; `None` when no match holds such a byte.
-fn after_byte(hir: &Hir, b: u8) -> Option<usize> {
+/// The most bytes a match of `hir` can hold on `side` of a byte equal (ASCII
+/// case-insensitively) to `b`; `None` when no match holds such a byte.
+fn beside_byte(hir: &Hir, b: u8, side: Side) -> Option<usize> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => None,
         HirKind::Literal(lit) => {
-            let at = lit.0.iter().position(|c| c.eq_ignore_ascii_case(&b))?;
-            Some(lit.0.len() - 1 - at)
+            let len = lit.0.len();
+            (lit.0.iter().enumerate())
+                .filter(|(_, c)| c.eq_ignore_ascii_case(&b))
+                .map(|(i, _)| if side == Side::Before { i } else { len - 1 - i })
+                .max()
         }
         HirKind::Class(class) => class_holds(class, b).then_some(0),
         HirKind::Repetition(rep) => {
-            let inner = after_byte(&rep.sub, b)?;
+            let inner = beside_byte(&rep.sub, b, side)?;
             let copies = rep.max.map_or(usize::MAX, |m| m as usize);
             Some(
                 copies
@@ -86,19 +63,26 @@ fn after_byte(hir: &Hir, b: u8) -> Option<usize> {
                     .saturating_add(inner),
             )
         }
-        HirKind::Capture(cap) => after_byte(&cap.sub, b),
+        HirKind::Capture(cap) => beside_byte(&cap.sub, b, side),
         HirKind::Concat(parts) => {
-            let mut suffix = 0usize;
+            // Walk away from the counted side: the parts passed are all on that side.
+            let mut ordered: Vec<&Hir> = parts.iter().collect();
+            if side == Side::After {
+                ordered.reverse();
+            }
+            let mut passed = 0usize;
             let mut most = None;
-            for part in parts.iter().rev() {
-                if let Some(inner) = after_byte(part, b) {
-                    most = most.max(Some(suffix.saturating_add(inner)));
+            for part in ordered {
+                if let Some(inner) = beside_byte(part, b, side) {
+                    most = most.max(Some(passed.saturating_add(inner)));
                 }
-                suffix = suffix.saturating_add(longest(part));
+                passed = passed.saturating_add(longest(part));
             }
             most
         }
-        HirKind::Alternation(branches) => branches.iter().filter_map(|x| after_byte(x, b)).max(),
+        HirKind::Alternation(branches) => (branches.iter())
+            .filter_map(|x| beside_byte(x, b, side))
+            .max(),
     }
 }
 
